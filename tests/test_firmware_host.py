@@ -1,0 +1,602 @@
+"""The firmware's C sources, compiled for the host, against the reference.
+
+Needs only a host C compiler: `make -C kernels host` builds the portable path
+(ARMv6-M: scalar kernels, divisions by reciprocal) and the DSP path (ARMv7E-M:
+SXTB16/SMLAD kernels, the instructions emulated in C) from the same sources as
+the firmware images; both must equal mcusim.reference byte for byte:
+
+* every kernel on hypothesis-generated shapes and values (edges included);
+* the synthesis of generated kernels;
+* whole models, boot and lazy, through the mailbox path with its trace;
+* the model reader: the same verdict and the same file offset as the host
+  reader (mcusim.format.read_model) for truncations and corruptions;
+* bad jobs (arena too small, unknown mode, too many windows, ...): a status
+  code and a status record, no crash.
+"""
+
+from __future__ import annotations
+
+import struct
+import zlib
+
+import numpy as np
+import pytest
+
+from firmware_host import (STATUS, STATUS_NAME, VARIANTS, firmware_host,
+                           host_compiler_missing, reference_run)
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import assume, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+from hypothesis.extra import numpy as hnp  # noqa: E402
+
+from mcusim.errors import FormatError  # noqa: E402
+from mcusim.examples import build_example  # noqa: E402
+from mcusim.format import read_model, write_model  # noqa: E402
+from mcusim.format import spec  # noqa: E402
+from mcusim.format.spec import Mode  # noqa: E402
+from mcusim.plan import synth_workspace_size  # noqa: E402
+from mcusim.reference import ops, quant, synth  # noqa: E402
+
+_missing = host_compiler_missing()
+pytestmark = pytest.mark.skipif(_missing is not None, reason=_missing or "")
+
+INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+EXAMPLES = 120
+
+
+@pytest.fixture(params=VARIANTS)
+def fw(request):
+    return firmware_host(request.param)
+
+
+def _first_mismatch(actual: np.ndarray, expected: np.ndarray) -> str:
+    """CMSIS-NN validate.h style: the first differing position with both values."""
+    diff = np.argwhere(actual != expected)
+    if not diff.size:
+        return "equal"
+    pos = tuple(int(i) for i in diff[0])
+    return (f"{len(diff)} of {actual.size} differ; first at {pos}: "
+            f"actual {actual[pos]}, expected {expected[pos]}")
+
+
+def assert_same(actual, expected):
+    actual, expected = np.asarray(actual), np.asarray(expected)
+    assert actual.shape == expected.shape, f"shape {actual.shape} != {expected.shape}"
+    assert np.array_equal(actual, expected), _first_mismatch(actual, expected)
+
+
+# --------------------------------------------------------------------------
+# strategies
+# --------------------------------------------------------------------------
+zps = st.integers(-128, 127)
+int8s = st.integers(-128, 127)
+# requantization: realistic (mult in [2^30, 2^31), small right shifts) or extreme
+realistic_mult = st.integers(1 << 30, INT32_MAX)
+mults = st.one_of(realistic_mult, st.sampled_from([0, 1, 1 << 30, INT32_MAX]),
+                  st.integers(0, INT32_MAX))
+shifts = st.one_of(st.integers(-12, 1), st.sampled_from([-31, -30, 29, 30]), st.integers(-31, 30))
+
+
+@st.composite
+def act_range(draw):
+    lo = draw(int8s)
+    hi = draw(st.integers(lo, 127))
+    return draw(st.sampled_from([(-128, 127), (lo, hi)]))
+
+
+def int8_array(shape):
+    return hnp.arrays(np.int8, shape, elements=int8s)
+
+
+@st.composite
+def requant(draw, n):
+    mult = draw(hnp.arrays(np.int32, n, elements=mults))
+    shift = draw(hnp.arrays(np.int8, n, elements=shifts))
+    return mult, shift
+
+
+@st.composite
+def bias_of(draw, n):
+    kind = draw(st.sampled_from(["none", "small", "full"]))
+    if kind == "none":
+        return None
+    lo, hi = (-(1 << 14), 1 << 14) if kind == "small" else (INT32_MIN, INT32_MAX)
+    return draw(hnp.arrays(np.int32, n, elements=st.integers(lo, hi)))
+
+
+def _bias(b, n):
+    return np.zeros(n, np.int32) if b is None else b
+
+
+# --------------------------------------------------------------------------
+# layout and arithmetic
+# --------------------------------------------------------------------------
+def test_struct_sizes_match_spec(fw):
+    dtypes = [spec.HEADER, spec.SECTION_ENTRY, spec.MODEL_INFO, spec.TENSOR, spec.LAYER,
+              spec.FC_DESC, spec.GENERATOR_HEADER, spec.HEADS_HEADER, spec.CODES_HEADER,
+              spec.CODE_ENTRY, spec.PLAN_HEADER, spec.PLAN_MODE, spec.PLAN_ENTRY]
+    assert [fw.sizeof(i) for i in range(len(dtypes))] == [d.itemsize for d in dtypes]
+    assert fw.sizeof(len(dtypes)) == 96, "mailbox"
+
+
+def test_variants_take_their_paths():
+    assert not firmware_host("portable").uses_dsp and not firmware_host("portable").hw_divide
+    assert firmware_host("dsp").uses_dsp and firmware_host("dsp").hw_divide
+
+
+@settings(max_examples=600, deadline=None)
+@given(acc=st.integers(INT32_MIN, INT32_MAX), mult=st.integers(INT32_MIN, INT32_MAX),
+       shift=st.integers(-31, 30))
+def test_requantize(acc, mult, shift):
+    want = quant.multiply_by_quantized_multiplier(acc, mult, shift)
+    for v in VARIANTS:
+        assert firmware_host(v).requantize(acc, mult, shift) == want
+
+
+@pytest.mark.parametrize("acc,mult,shift", [
+    (INT32_MIN, INT32_MIN, 0), (INT32_MIN, INT32_MAX, 0), (INT32_MAX, INT32_MAX, 30),
+    (-1, 1 << 30, -31), (1, 1 << 30, -31), (INT32_MIN, 1 << 30, -31), (3 << 29, 1 << 30, 1),
+    (-(1 << 30), 1 << 30, -1), ((1 << 30) + 1, 1 << 30, -1), (12345, 0, 5)])
+def test_requantize_edges(fw, acc, mult, shift):
+    assert fw.requantize(acc, mult, shift) == quant.multiply_by_quantized_multiplier(acc, mult,
+                                                                                     shift)
+
+
+@settings(max_examples=400, deadline=None)
+@given(count=st.one_of(st.integers(1, 16), st.integers(1, 70000)), data=st.data())
+def test_pool_division(count, data):
+    total = data.draw(st.integers(-128 * count, 127 * count))
+    want = int(ops._div_round_half_away(np.array([total]), count)[0])
+    for v in VARIANTS:
+        assert firmware_host(v).pool_divide(total, count) == want
+
+
+# --------------------------------------------------------------------------
+# kernels
+# --------------------------------------------------------------------------
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), length=st.integers(1, 9), cin=st.integers(1, 37), cout=st.integers(1, 9))
+def test_pw_conv(data, length, cin, cout):
+    x = data.draw(int8_array((length, cin)))
+    w = data.draw(int8_array((cout, cin)))
+    bias = data.draw(bias_of(cout))
+    mult, shift = data.draw(requant(cout))
+    in_zp, out_zp = data.draw(zps), data.draw(zps)
+    lo, hi = data.draw(act_range())
+    want = ops.pw_conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, lo, hi)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).pw_conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi), want)
+
+
+@pytest.mark.parametrize("length,cin,cout", [(1, 1, 1), (2, 64, 64), (3, 67, 5), (8, 16, 2),
+                                             (5, 255, 3), (2, 4, 2)])
+@pytest.mark.parametrize("fill", [-128, 127])
+def test_pw_conv_saturated_inputs(fw, length, cin, cout, fill):
+    """All-edge inputs and weights: the largest accumulators the kernel can see."""
+    x = np.full((length, cin), fill, np.int8)
+    w = np.full((cout, cin), -128, np.int8)
+    w[::2] = 127
+    mult = np.full(cout, INT32_MAX, np.int32)
+    shift = np.zeros(cout, np.int8)
+    for in_zp in (-128, 127):
+        want = ops.pw_conv(x, w, np.zeros(cout, np.int32), mult, shift, in_zp, 0, -128, 127)
+        assert_same(fw.pw_conv(x, w, None, mult, shift, in_zp, 0, -128, 127), want)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), length=st.integers(1, 20), cin=st.integers(1, 6), cout=st.integers(1, 6),
+       kernel=st.integers(1, 7), stride=st.integers(1, 3), dilation=st.integers(1, 3),
+       padding=st.sampled_from(["same", "valid"]))
+def test_conv(data, length, cin, cout, kernel, stride, dilation, padding):
+    assume(ops.out_length(length, kernel, stride, dilation, padding) >= 1)
+    x = data.draw(int8_array((length, cin)))
+    w = data.draw(int8_array((cout, kernel, cin)))
+    bias = data.draw(bias_of(cout))
+    mult, shift = data.draw(requant(cout))
+    in_zp, out_zp = data.draw(zps), data.draw(zps)
+    lo, hi = data.draw(act_range())
+    kw = dict(stride=stride, dilation=dilation, padding=padding)
+    want = ops.conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, lo, hi, **kw)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi, **kw),
+                    want)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), length=st.integers(1, 20), channels=st.integers(1, 13),
+       kernel=st.integers(1, 9), stride=st.integers(1, 3), dilation=st.integers(1, 3),
+       padding=st.sampled_from(["same", "valid"]))
+def test_dw_conv(data, length, channels, kernel, stride, dilation, padding):
+    assume(ops.out_length(length, kernel, stride, dilation, padding) >= 1)
+    x = data.draw(int8_array((length, channels)))
+    w = data.draw(int8_array((kernel, channels)))
+    bias = data.draw(bias_of(channels))
+    mult, shift = data.draw(requant(channels))
+    in_zp, out_zp = data.draw(zps), data.draw(zps)
+    lo, hi = data.draw(act_range())
+    kw = dict(stride=stride, dilation=dilation, padding=padding)
+    want = ops.dw_conv(x, w, _bias(bias, channels), mult, shift, in_zp, out_zp, lo, hi, **kw)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).dw_conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi,
+                                             **kw), want)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), rows=st.integers(1, 3), n_in=st.integers(1, 40), n_out=st.integers(1, 9),
+       mult=mults, shift=shifts)
+def test_fully_connected(data, rows, n_in, n_out, mult, shift):
+    x = data.draw(int8_array((rows, n_in)))
+    w = data.draw(int8_array((n_out, n_in)))
+    bias = data.draw(bias_of(n_out))
+    in_zp, out_zp = data.draw(zps), data.draw(zps)
+    lo, hi = data.draw(act_range())
+    want = ops.fully_connected(x, w, _bias(bias, n_out), mult, shift, in_zp, out_zp, lo, hi)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).fully_connected(x, w, bias, mult, shift, in_zp, out_zp, lo,
+                                                     hi), want)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), n_in=st.integers(1, 30), extra=st.integers(0, 9), n_out=st.integers(1, 7),
+       col=st.integers(0, 5), mult=realistic_mult, shift=st.integers(-10, 0))
+def test_fc_row_with_strided_unaligned_rows(data, n_in, extra, n_out, col, mult, shift):
+    """The generator's first layer reads columns col.. of rows w_stride apart."""
+    stride = n_in + col + extra
+    flat = data.draw(int8_array((n_out * stride,)))
+    x = data.draw(int8_array((n_in,)))
+    init = data.draw(hnp.arrays(np.int32, n_out, elements=st.integers(-(1 << 20), 1 << 20)))
+    in_zp, out_zp = data.draw(zps), data.draw(zps)
+    w = flat.reshape(n_out, stride)[:, col:col + n_in]
+    want = ops.fully_connected(x[None], w, init, mult, shift, in_zp, out_zp, -128, 127)[0]
+    for v in VARIANTS:
+        got = firmware_host(v).fc_row(x, flat[col:], stride, n_out, init, mult, shift, in_zp,
+                                      out_zp, -128, 127)
+        assert_same(got, want)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), length=st.integers(1, 24), channels=st.integers(1, 7),
+       kernel=st.integers(1, 6), stride=st.integers(1, 4),
+       padding=st.sampled_from(["same", "valid"]))
+def test_pools(data, length, channels, kernel, stride, padding):
+    assume(ops.out_length(length, kernel, stride, 1, padding) >= 1)
+    x = data.draw(int8_array((length, channels)))
+    lo, hi = data.draw(act_range())
+    for v in VARIANTS:
+        f = firmware_host(v)
+        assert_same(f.avg_pool(x, kernel, stride, padding, lo, hi),
+                    ops.avg_pool(x, kernel, stride, padding, lo, hi))
+        assert_same(f.max_pool(x, kernel, stride, padding, lo, hi),
+                    ops.max_pool(x, kernel, stride, padding, lo, hi))
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), length=st.one_of(st.integers(1, 40), st.sampled_from([255, 256, 1000])),
+       channels=st.integers(1, 6))
+def test_global_avg_pool(data, length, channels):
+    fill = data.draw(st.sampled_from([None, -128, 127]))
+    x = (data.draw(int8_array((length, channels))) if fill is None
+         else np.full((length, channels), fill, np.int8))
+    lo, hi = data.draw(act_range())
+    for v in VARIANTS:
+        assert_same(firmware_host(v).global_avg_pool(x, lo, hi), ops.global_avg_pool(x, lo, hi))
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), length=st.integers(1, 6), channels=st.integers(1, 7))
+def test_add(data, length, channels):
+    a = data.draw(int8_array((length, channels)))
+    b = data.draw(int8_array((length, channels)))
+    realistic = data.draw(st.booleans())
+    if realistic:
+        sa, sb, so = (data.draw(st.floats(0.01, 1.0)) for _ in range(3))
+        try:
+            p = quant.add_requant(sa, sb, so)
+        except ValueError:
+            assume(False)
+        qa, qb, qo = (p.a_mult, p.a_shift), (p.b_mult, p.b_shift), (p.out_mult, p.out_shift)
+    else:
+        qa, qb, qo = ((data.draw(mults), data.draw(st.integers(-31, 0))) for _ in range(3))
+    a_zp, b_zp, out_zp = data.draw(zps), data.draw(zps), data.draw(zps)
+    lo, hi = data.draw(act_range())
+    want = ops.add(a, b, a_zp, *qa, b_zp, *qb, out_zp, *qo, lo, hi)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).add(a, b, a_zp, *qa, b_zp, *qb, out_zp, *qo, lo, hi), want)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(x=hnp.arrays(np.int8, st.integers(1, 12), elements=st.sampled_from([-128, -1, 0, 127])))
+def test_argmax_ties_go_low(x):
+    for v in VARIANTS:
+        assert firmware_host(v).argmax(x) == ops.argmax(x)
+
+
+def test_crc_matches_zlib(fw):
+    data = write_model(build_example("tiny"))
+    want = zlib.crc32(data[:16] + bytes(4) + data[20:]) & 0xFFFFFFFF
+    assert fw.crc(data) == want == struct.unpack_from("<I", data, 16)[0]
+
+
+# --------------------------------------------------------------------------
+# synthesis and whole models
+# --------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def tiny():
+    model = build_example("tiny")
+    return model, write_model(model)
+
+
+@pytest.fixture(scope="module")
+def ecg32():
+    model = build_example("ecg-32k")
+    return model, write_model(model)
+
+
+@pytest.mark.parametrize("name", ["tiny", "ecg-32k"])
+def test_synthesis_equals_reference(fw, name, tiny, ecg32):
+    model, data = tiny if name == "tiny" else ecg32
+    ws = synth_workspace_size(model)
+    for g, want in enumerate(synth.synthesize_model(model)):
+        got = fw.synth(data, g, *want.shape, ws)
+        assert_same(got, want)
+
+
+def _windows(model, n, seed):
+    rng = np.random.default_rng(seed)
+    t, c = model.input_shape
+    w = rng.integers(-128, 128, size=(n, t, c)).astype(np.int8)
+    w[0] = -128
+    if n > 1:
+        w[1] = 127
+    return w
+
+
+def _check_trace_nesting(trace):
+    """Begin/end markers pair up and nest; returns the phases seen, in order."""
+    stack, seen = [], []
+    for edge, phase, detail, index in trace.phases:
+        if edge == "begin":
+            stack.append((phase, detail, index))
+            seen.append((phase, detail, index))
+        else:
+            assert stack and stack[-1] == (phase, detail, index), f"unbalanced {phase} end"
+            stack.pop()
+    assert not stack, f"phases left open: {stack}"
+    return seen
+
+
+@pytest.mark.parametrize("mode", [Mode.BOOT, Mode.LAZY])
+@pytest.mark.parametrize("name", ["tiny", "ecg-32k"])
+def test_whole_model_equals_reference(fw, name, mode, tiny, ecg32):
+    model, data = tiny if name == "tiny" else ecg32
+    windows = _windows(model, 4 if name == "tiny" else 2, seed=7)
+    out_nbytes = model.tensors[model.output_tensor].nbytes
+    r = fw.run(data, windows, int(mode), arena_size=model.plans[mode].arena_size)
+    assert r.status_name == "OK", (r.status_name, r.mailbox.detail, r.mailbox.aux)
+    assert r.mailbox.windows_done == len(windows)
+    assert r.mailbox.arena_used == model.plans[mode].arena_size
+    n_gen = len(model.generated)
+    assert r.mailbox.synthesized == (n_gen if mode == Mode.BOOT else n_gen * len(windows))
+    for k, win in enumerate(windows):
+        out, cls = reference_run(model, win)
+        assert_same(r.outputs(out_nbytes)[k].reshape(out.shape), out)
+        assert r.classes(out_nbytes)[k] == cls
+    assert r.mailbox.last_class == reference_run(model, windows[-1])[1]
+
+    seen = _check_trace_nesting(r.trace)
+    names = [p for p, _, _ in seen]
+    assert names.count("init") == 1
+    assert names.count("inference") == len(windows)
+    assert names.count("layer") == len(windows) * len(model.layers)
+    assert names.count("synth_boot") == (n_gen if mode == Mode.BOOT else 0)
+    assert names.count("synth_lazy") == (0 if mode == Mode.BOOT else n_gen * len(windows))
+    ops_seen = [d for p, d, _ in seen if p == "layer"][:len(model.layers)]
+    assert ops_seen == [int(layer.op) for layer in model.layers]
+    lazy = [(d, i) for p, d, i in seen if p == "synth_lazy"][:n_gen]
+    if mode == Mode.LAZY:
+        assert lazy == [(g, e.layer) for g, e in enumerate(model.generated)]
+    assert r.trace.statuses == [(0, len(windows), r.mailbox.synthesized)]
+
+
+def test_boot_and_lazy_agree_and_plan_fits_exactly(fw, tiny):
+    """The planned arena is enough to the byte: nothing is used past it."""
+    model, data = tiny
+    windows = _windows(model, 3, seed=3)
+    boot = fw.run(data, windows, 0, arena_size=model.plans[Mode.BOOT].arena_size)
+    lazy = fw.run(data, windows, 1, arena_size=model.plans[Mode.LAZY].arena_size)
+    assert boot.status == lazy.status == 0
+    assert np.array_equal(boot.records, lazy.records)
+
+
+def test_zero_windows_validates_and_synthesizes(fw, tiny):
+    model, data = tiny
+    r = fw.run(data, None, 0, out_capacity=0)
+    assert r.status_name == "OK" and r.mailbox.windows_done == 0
+    assert r.mailbox.synthesized == len(model.generated)
+    assert r.mailbox.done == 0, "done is written by the firmware's main(), not the runtime"
+
+
+def test_unknown_model_length_uses_total_length(fw, tiny):
+    model, data = tiny
+    windows = _windows(model, 1, seed=1)
+    r = fw.run(data, windows, 0, model_size=0, partition=len(data) + 4096)
+    assert r.status_name == "OK"
+
+
+# --------------------------------------------------------------------------
+# the model reader: same verdict, same offset as the host reader
+# --------------------------------------------------------------------------
+def _host_verdict(data: bytes):
+    try:
+        read_model(data)
+    except FormatError as e:
+        return e.offset
+    return None
+
+
+def _fix_crc(b: bytearray) -> bytes:
+    b[16:20] = struct.pack("<I", zlib.crc32(bytes(b[:16]) + bytes(4) + bytes(b[20:])) & 0xFFFFFFFF)
+    return bytes(b)
+
+
+def _section_offset(data: bytes, kind) -> int:
+    count, table = struct.unpack_from("<II", data, 20)
+    for i in range(count):
+        k, _, offset, _, _ = struct.unpack_from("<HHIII", data, table + 16 * i)
+        if k == kind:
+            return offset
+    raise KeyError(kind)
+
+
+def _assert_same_verdict(fw, data: bytes, what: str):
+    want = _host_verdict(data)
+    status, detail, aux = fw.open(data)
+    if want is None:
+        assert status == 0, f"{what}: firmware rejects ({STATUS_NAME.get(status)} at {detail}), host accepts"
+    else:
+        assert status != 0, f"{what}: firmware accepts, host rejects at offset {want}"
+        assert detail == want, (f"{what}: firmware {STATUS_NAME.get(status)} at offset {detail}, "
+                                f"host at {want}")
+
+
+def test_truncation_at_every_offset(fw, tiny):
+    _, data = tiny
+    for k in range(len(data)):
+        status, detail, _ = fw.open(data[:k])
+        assert status == STATUS["E_TRUNCATED"] and detail == k, (k, STATUS_NAME.get(status), detail)
+
+
+def test_every_byte_corrupted(tiny):
+    """Each byte of the tiny model set to other values (CRC fixed, so the deeper rules run).
+    The reader has no DSP code: one variant is enough (the other gets random corruptions)."""
+    fw = firmware_host("portable")
+    _, data = tiny
+    for i in range(len(data)):
+        if 16 <= i < 20:
+            continue
+        for v in (data[i] ^ 0x80, 0x00 if data[i] else 0xFF):
+            b = bytearray(data)
+            b[i] = v
+            _assert_same_verdict(fw, _fix_crc(b), f"byte {i} = 0x{v:02x}")
+
+
+@settings(max_examples=300, deadline=None)
+@given(data=st.data())
+def test_random_field_corruptions_ecg(data, ecg32):
+    """u8/u16/u32 overwrites with edge and plausible values anywhere in a bigger model."""
+    _, model_bytes = ecg32
+    n = len(model_bytes)
+    size = data.draw(st.sampled_from([1, 2, 4]))
+    pos = data.draw(st.integers(0, n // size - 1)) * size
+    assume(not (16 <= pos < 20))
+    orig = int.from_bytes(model_bytes[pos:pos + size], "little")
+    top = (1 << (8 * size)) - 1
+    value = data.draw(st.one_of(st.sampled_from([0, 1, top, (orig + 1) & top, (orig - 1) & top,
+                                                 (orig * 2) & top]),
+                                st.integers(0, min(n, top)), st.integers(0, top)))
+    b = bytearray(model_bytes)
+    b[pos:pos + size] = value.to_bytes(size, "little")
+    _assert_same_verdict(firmware_host("dsp"), _fix_crc(b), f"{size} bytes at {pos} = {value}")
+
+
+def test_crc_and_header_errors(fw, tiny):
+    _, data = tiny
+    b = bytearray(data)
+    b[100] ^= 1
+    assert fw.open(bytes(b))[:2] == (STATUS["E_CRC"], 16)
+    assert fw.open(b"XXXX" + data[4:])[:2] == (STATUS["E_MAGIC"], 0)
+    assert fw.open(data + b"\0" * 16)[:2] == (STATUS["E_LENGTH"], 12)
+    assert fw.open(data, capacity=len(data) + 100, written=0)[0] == 0
+    assert fw.open(data, capacity=len(data) - 1, written=0)[:2] == (STATUS["E_TRUNCATED"],
+                                                                    len(data) - 1)
+
+
+# --------------------------------------------------------------------------
+# bad jobs
+# --------------------------------------------------------------------------
+def _assert_failed(r, code: str):
+    assert r.status_name == code, (r.status_name, r.mailbox.detail, r.mailbox.aux)
+    assert r.mailbox.windows_done == 0 and r.records is None
+    assert r.trace.statuses == [(STATUS[code], r.mailbox.detail, r.mailbox.aux)]
+    _check_trace_nesting(r.trace)
+
+
+def test_arena_too_small(fw, tiny):
+    model, data = tiny
+    need = model.plans[Mode.BOOT].arena_size
+    r = fw.run(data, _windows(model, 1, 0), 0, arena_size=need - 16)
+    _assert_failed(r, "E_ARENA")
+    assert (r.mailbox.detail, r.mailbox.aux) == (need, need - 16)
+
+
+def test_unknown_mode(fw, tiny):
+    model, data = tiny
+    _assert_failed(fw.run(data, _windows(model, 1, 0), 2), "E_MODE")
+
+
+def test_more_windows_than_input_buffer(fw, tiny):
+    model, data = tiny
+    windows = _windows(model, 3, 0)
+    r = fw.run(data, windows, 0, in_capacity=windows[0].nbytes * 2)
+    _assert_failed(r, "E_WINDOWS")
+    assert (r.mailbox.detail, r.mailbox.aux) == (3, 2)
+
+
+def test_more_windows_than_output_buffer(fw, tiny):
+    model, data = tiny
+    r = fw.run(data, _windows(model, 3, 0), 0, out_capacity=8 * 3 - 1)
+    _assert_failed(r, "E_WINDOWS")
+
+
+def test_more_windows_than_given(fw, tiny):
+    model, data = tiny
+    windows = _windows(model, 2, 0)
+    _assert_failed(fw.run(data, windows, 1, n_windows=1000), "E_WINDOWS")
+
+
+@pytest.mark.parametrize("magic,version", [(0, 1), (0x424D434D, 2)])
+def test_bad_mailbox(fw, tiny, magic, version):
+    model, data = tiny
+    _assert_failed(fw.run(data, _windows(model, 1, 0), 0, magic=magic, version=version),
+                   "E_MAILBOX")
+
+
+def test_model_outside_partition(fw, tiny):
+    model, data = tiny
+    _assert_failed(fw.run(data, _windows(model, 1, 0), 0, model_addr=1 << 24), "E_MODEL_ADDR")
+
+
+def test_malformed_model_through_the_mailbox(fw, tiny):
+    model, data = tiny
+    b = bytearray(data)
+    b[0] = ord("X")
+    r = fw.run(bytes(b), _windows(model, 1, 0), 0)
+    _assert_failed(r, "E_MAGIC")
+    b = bytearray(data)
+    layers = _section_offset(data, spec.SectionKind.LAYERS)
+    b[layers] = 0xFF       # layer 0: unknown op
+    r = fw.run(_fix_crc(b), _windows(model, 1, 0), 1)
+    _assert_failed(r, "E_LAYER")
+    assert r.mailbox.detail == layers == _host_verdict(_fix_crc(bytearray(b)))
+
+
+def test_model_larger_than_partition(fw, tiny):
+    model, data = tiny
+    r = fw.run(data, _windows(model, 1, 0), 0, model_size=len(data) + 64, partition=len(data))
+    _assert_failed(r, "E_TRUNCATED")
+
+
+def test_every_status_code_is_documented():
+    from pathlib import Path
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "firmware.md").read_text()
+    missing = [name for name in STATUS if name != "RUNNING" and f"MCUSIM_{name}" not in doc]
+    assert not missing, f"docs/firmware.md does not list {missing}"
+
+
+def test_trace_record_ids_are_documented():
+    from pathlib import Path
+    from firmware_host import PHASES
+    doc = (Path(__file__).resolve().parent.parent / "docs" / "firmware.md").read_text()
+    for value, name in PHASES.items():
+        assert f"MCUSIM_PHASE_{name.upper()}" in doc, name
