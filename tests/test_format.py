@@ -522,7 +522,9 @@ def test_layer_record_fields(tiny_bytes, layer, field, fmt, value, message):
     (9, "stride", 3, "(expected 4)"),
     (5, "kernel", 3, "(expected 15)"),
     (5, "dilation", 2, "pools have dilation 1"),
-    (6, "kernel", 3, "a pointwise layer has kernel 1, not 3"),
+    (6, "kernel", 3, "a pointwise layer has kernel, stride and dilation 1, not 3, 1, 1"),
+    (6, "stride", 2, "a pointwise layer has kernel, stride and dilation 1, not 1, 2, 1"),
+    (6, "dilation", 2, "a pointwise layer has kernel, stride and dilation 1, not 1, 1, 2"),
 ])
 def test_shape_rules_on_bytes(tiny_bytes, layer, field, value, message):
     fmt = {"u1": "B", "<u2": "H"}[spec.LAYER.fields[field][0].str.replace("|", "")]
@@ -849,7 +851,13 @@ def test_plan_missing_kernel_cache_and_small_scratch():
     model = fresh()
     cache = model.plans[Mode.BOOT].of_kind(PlanKind.KERNEL_CACHE)[1]
     cache.first = 1
-    rejects_model(model, "kernel_cache 1", "must cover time steps 0..9")
+    n_layers = len(model.layers)
+    rejects_model(model, "kernel_cache 1", f"must cover time steps 0..{n_layers}")
+    # a cache that dies after its own layer would be overwritten before the next window
+    model = fresh()
+    cache = model.plans[Mode.BOOT].of_kind(PlanKind.KERNEL_CACHE)[0]
+    cache.last = 1 + model.generated[0].layer
+    rejects_model(model, "kernel_cache 0", f"must cover time steps 0..{n_layers}")
     model = fresh()
     model.plans[Mode.LAZY].entries.append(dataclasses.replace(
         model.plans[Mode.BOOT].of_kind(PlanKind.KERNEL_CACHE)[0]))

@@ -530,7 +530,7 @@ static mcusim_status_t layer_shape(reader_t *r, uint32_t i)
     if (op != MCUSIM_OP_ARGMAX && dst->dtype != MCUSIM_DT_INT8) {
         ERR(MCUSIM_E_GRAPH, at, 2);
     }
-    if (op == MCUSIM_OP_PW_CONV && l->kernel != 1) {
+    if (op == MCUSIM_OP_PW_CONV && (l->kernel != 1 || l->stride != 1 || l->dilation != 1)) {
         ERR(MCUSIM_E_GRAPH, at, 3);
     }
     if (is_pool(op) && l->dilation != 1) {
@@ -955,7 +955,7 @@ static mcusim_status_t plan_check(reader_t *r, uint32_t mode)
             }
             need = kernel_size64(r, x->ref);
             lo = 0;
-            hi = 1u + m->codes[x->ref].layer;
+            hi = m->info->n_layers; /* read by every window: outlives the last layer */
         } else {
             if (x->kind == MCUSIM_PLAN_KERNEL_SCRATCH && mode != MCUSIM_MODE_LAZY) {
                 ERR(MCUSIM_E_PLAN, at, x->kind);

@@ -69,8 +69,9 @@ def _check_layer_shape(model, i: int, what: str, at: int) -> None:
             f"{dst.dtype.name.lower()}")
     if op != Op.ARGMAX and dst.dtype != DType.INT8:
         bad(f"output tensor {layer.output} is {dst.dtype.name.lower()}; only argmax outputs int32")
-    if op == Op.PW_CONV and layer.kernel != 1:
-        bad(f"a pointwise layer has kernel 1, not {layer.kernel}")
+    if op == Op.PW_CONV and (layer.kernel, layer.stride, layer.dilation) != (1, 1, 1):
+        bad(f"a pointwise layer has kernel, stride and dilation 1, not {layer.kernel}, "
+            f"{layer.stride}, {layer.dilation}")
     if op in _POOLS and layer.dilation != 1:
         bad(f"pools have dilation 1, not {layer.dilation}")
     if op in (Op.DW_CONV, *_POOLS, Op.GLOBAL_AVG_POOL) and dst.channels != src.channels:
@@ -225,7 +226,8 @@ def check_plan(model, mode: Mode, plan, loc: Locator, entries_at: int) -> None:
                 bad("kernel caches belong to the boot plan")
             if e.ref >= n_gen:
                 bad(f"generated layer {e.ref} is out of range (the model has {n_gen})")
-            need, lo, hi = generated_kernel_size(model, e.ref), 0, steps[e.ref]
+            # the cache is read by every window: it must outlive the last layer
+            need, lo, hi = generated_kernel_size(model, e.ref), 0, len(model.layers)
         else:
             if e.kind == PlanKind.KERNEL_SCRATCH and mode != Mode.LAZY:
                 bad("the kernel scratch belongs to the lazy plan")
