@@ -44,3 +44,10 @@ class InputError(McusimError):
 
 class ExampleError(McusimError):
     """An unknown example model name or impossible example parameters."""
+
+
+class ExportError(McusimError):
+    """A model cannot be exported to TFLite as it is: the optional
+    ``tflite-micro`` package is missing, or a stored requantization parameter
+    is not what TFLite would derive from the stored float scales (so a TFLite
+    runtime would compute something else)."""

@@ -49,10 +49,14 @@ def main() -> None:
 
 
 def _register() -> None:
-    from mcusim.cli import example, inspect, validate
+    from mcusim.cli import emulate, example, inspect, validate
 
-    for module in (example, inspect, validate):
+    for module in (emulate, example, inspect, validate):
         main.add_command(module.command)
+    from mcusim.cli import bench, export, run
+    for module in (run, export, bench):
+        main.add_command(module.command)
+    main.add_command(run.diff_command)
 
 
 _register()
