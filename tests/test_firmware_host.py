@@ -169,6 +169,43 @@ def test_pw_conv(data, length, cin, cout):
         assert_same(firmware_host(v).pw_conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi), want)
 
 
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), length=st.integers(1, 7),
+       cin=st.sampled_from([16, 17, 19, 20, 31, 32, 33, 47, 48, 63, 64, 66, 67, 100, 128, 131]),
+       cout=st.integers(1, 7))
+def test_pw_conv_blocked(data, length, cin, cout):
+    """Fan-ins that reach the 16-channel main loop of the 2x2 block and each of its
+    remainders (4-channel steps, single channels), with odd T and odd Cout; the
+    requantization mixes right-shift and left-shift channels in one block."""
+    x = data.draw(int8_array((length, cin)))
+    w = data.draw(int8_array((cout, cin)))
+    bias = data.draw(bias_of(cout))
+    mult, shift = data.draw(requant(cout))
+    in_zp, out_zp = data.draw(zps), data.draw(zps)
+    lo, hi = data.draw(act_range())
+    want = ops.pw_conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, lo, hi)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).pw_conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi), want)
+
+
+@pytest.mark.parametrize("shift", [-31, -30, -17, -2, -1, 0, 1, 5, 30])
+def test_pw_conv_fused_requant_edges(fw, shift):
+    """Accumulators at the int32 edges through the fused requantization (one SMLAL
+    from a per-channel constant, then a borrow and an ASR) for every kind of shift."""
+    rng = np.random.default_rng(shift + 100)
+    cin, cout, length = 32, 6, 5
+    x = rng.integers(-128, 128, (length, cin), dtype=np.int8)
+    w = rng.integers(-128, 128, (cout, cin), dtype=np.int8)
+    bias = np.array([INT32_MAX - 5, INT32_MIN + 3, 0, -1, 1 << 30, -(1 << 30)], np.int32)
+    mult = np.array([INT32_MAX, 1 << 30, 0, 1, INT32_MAX, 1234567890], np.int32)
+    shifts = np.full(cout, shift, np.int8)
+    for in_zp, out_zp in ((-128, 0), (0, -128), (127, 127)):
+        want = ops.pw_conv(x, w, bias, mult, shifts, in_zp, out_zp, -128, 127)
+        assert_same(fw.pw_conv(x, w, bias, mult, shifts, in_zp, out_zp, -128, 127), want)
+        want = ops.pw_conv(x, w, bias, mult, shifts, in_zp, out_zp, -20, 90)
+        assert_same(fw.pw_conv(x, w, bias, mult, shifts, in_zp, out_zp, -20, 90), want)
+
+
 @pytest.mark.parametrize("length,cin,cout", [(1, 1, 1), (2, 64, 64), (3, 67, 5), (8, 16, 2),
                                              (5, 255, 3), (2, 4, 2)])
 @pytest.mark.parametrize("fill", [-128, 127])

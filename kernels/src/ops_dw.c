@@ -37,6 +37,37 @@ static inline __attribute__((always_inline)) void tap_range(int32_t start, int32
     *k_hi = hi;
 }
 
+/* The time loop of four channels c..c+3 (DSP path); `right` selects the
+ * right-shift-only requantization (a constant in each expansion). */
+#define DW_TIME_LOOP(right)                                                                      \
+    do {                                                                                         \
+        int8_t *yt = y + c;                                                                      \
+        int32_t start = -pad;                                                                    \
+        for (int32_t t = 0; t < t_out; t++, start += stride, yt += channels) {                   \
+            int32_t k_lo, k_hi;                                                                  \
+            tap_range(start, length, kernel, dilation, &k_lo, &k_hi);                            \
+            const int8_t *px = x + (start + k_lo * dilation) * channels + c;                     \
+            const int8_t *pw = w + k_lo * channels + c;                                          \
+            int32_t a0 = b0, a1 = b1, a2 = b2, a3 = b3;                                          \
+            for (int32_t k = k_hi - k_lo; k > 0; k--) {                                          \
+                const uint32_t xv = mcusim_read_s8x4(px);                                        \
+                const uint32_t wv = mcusim_read_s8x4(pw);                                        \
+                const uint32_t xe = dsp_sxtab16(off2, xv), xo = dsp_sxtab16_ror8(off2, xv);      \
+                const uint32_t we = dsp_sxtb16(wv), wo = dsp_sxtb16_ror8(wv);                    \
+                a0 = dsp_smlabb(xe, we, a0);                                                     \
+                a2 = dsp_smlatt(xe, we, a2);                                                     \
+                a1 = dsp_smlabb(xo, wo, a1);                                                     \
+                a3 = dsp_smlatt(xo, wo, a3);                                                     \
+                px += row;                                                                       \
+                pw += channels;                                                                  \
+            }                                                                                    \
+            yt[0] = mcusim_outf8(a0, &q0, out_zp, lo, hi, full, right);                          \
+            yt[1] = mcusim_outf8(a1, &q1, out_zp, lo, hi, full, right);                          \
+            yt[2] = mcusim_outf8(a2, &q2, out_zp, lo, hi, full, right);                          \
+            yt[3] = mcusim_outf8(a3, &q3, out_zp, lo, hi, full, right);                          \
+        }                                                                                        \
+    } while (0)
+
 static inline __attribute__((always_inline)) void dw_conv(
     const int8_t *x, int32_t length, int32_t channels, const int8_t *w, int32_t kernel,
     int32_t stride, int32_t dilation, int32_t same, const int32_t *bias, const int32_t *mult,
@@ -50,36 +81,16 @@ static inline __attribute__((always_inline)) void dw_conv(
 #if MCUSIM_USE_DSP
     const uint32_t off2 = mcusim_dup16(-in_zp);
     for (; c + 4 <= channels; c += 4) {
-        const mcusim_rq_t q0 = mcusim_rq(mult[c], shift[c]);
-        const mcusim_rq_t q1 = mcusim_rq(mult[c + 1], shift[c + 1]);
-        const mcusim_rq_t q2 = mcusim_rq(mult[c + 2], shift[c + 2]);
-        const mcusim_rq_t q3 = mcusim_rq(mult[c + 3], shift[c + 3]);
+        const mcusim_rqf_t q0 = mcusim_rqf(mult[c], shift[c]);
+        const mcusim_rqf_t q1 = mcusim_rqf(mult[c + 1], shift[c + 1]);
+        const mcusim_rqf_t q2 = mcusim_rqf(mult[c + 2], shift[c + 2]);
+        const mcusim_rqf_t q3 = mcusim_rqf(mult[c + 3], shift[c + 3]);
         const int32_t b0 = bias ? bias[c] : 0, b1 = bias ? bias[c + 1] : 0;
         const int32_t b2 = bias ? bias[c + 2] : 0, b3 = bias ? bias[c + 3] : 0;
-        int8_t *yt = y + c;
-        int32_t start = -pad;
-        for (int32_t t = 0; t < t_out; t++, start += stride, yt += channels) {
-            int32_t k_lo, k_hi;
-            tap_range(start, length, kernel, dilation, &k_lo, &k_hi);
-            const int8_t *px = x + (start + k_lo * dilation) * channels + c;
-            const int8_t *pw = w + k_lo * channels + c;
-            int32_t a0 = b0, a1 = b1, a2 = b2, a3 = b3;
-            for (int32_t k = k_hi - k_lo; k > 0; k--) {
-                const uint32_t xv = mcusim_read_s8x4(px);
-                const uint32_t wv = mcusim_read_s8x4(pw);
-                const uint32_t xe = dsp_sxtab16(off2, xv), xo = dsp_sxtab16_ror8(off2, xv);
-                const uint32_t we = dsp_sxtb16(wv), wo = dsp_sxtb16_ror8(wv);
-                a0 = dsp_smlabb(xe, we, a0);
-                a2 = dsp_smlatt(xe, we, a2);
-                a1 = dsp_smlabb(xo, wo, a1);
-                a3 = dsp_smlatt(xo, wo, a3);
-                px += row;
-                pw += channels;
-            }
-            yt[0] = mcusim_out8(a0, &q0, out_zp, lo, hi, full);
-            yt[1] = mcusim_out8(a1, &q1, out_zp, lo, hi, full);
-            yt[2] = mcusim_out8(a2, &q2, out_zp, lo, hi, full);
-            yt[3] = mcusim_out8(a3, &q3, out_zp, lo, hi, full);
+        if ((q0.rs | q1.rs | q2.rs | q3.rs) >= 0) {     /* right shifts only: the usual case */
+            DW_TIME_LOOP(1);
+        } else {
+            DW_TIME_LOOP(0);
         }
     }
 #endif

@@ -105,23 +105,39 @@ void mcusim_vec_mat_acc_s8(const int8_t *x, int32_t n_in, const int8_t *w, int32
     }
 }
 
-void mcusim_fc_row_s8(const int8_t *x, int32_t n_in, const int8_t *w, int32_t w_stride,
-                      int32_t n_out, const int32_t *init, int32_t mult, int32_t shift,
-                      int32_t in_zp, int32_t out_zp, int32_t act_min, int32_t act_max,
-                      int8_t *y)
+/* The rows of mcusim_fc_row_s8, with the requantization constants decoded once
+ * (mcusim_rqf); `right` (a constant in each expansion) selects the
+ * right-shift-only form. */
+static inline __attribute__((always_inline)) void fc_row(
+    const int8_t *x, int32_t n_in, const int8_t *w, int32_t w_stride, int32_t n_out,
+    const int32_t *init, const mcusim_rqf_t *q, int32_t in_zp, int32_t out_zp, int32_t act_min,
+    int32_t act_max, int8_t *y, const int right)
 {
     int32_t o = 0;
     for (; o + 2 <= n_out; o += 2) {
         const int8_t *w0 = w + o * w_stride;
         int32_t a0 = init ? init[o] : 0, a1 = init ? init[o + 1] : 0;
         vec_mat_2(x, n_in, w0, w0 + w_stride, -in_zp, &a0, &a1);
-        y[o] = mcusim_requant_s8(a0, mult, shift, out_zp, act_min, act_max);
-        y[o + 1] = mcusim_requant_s8(a1, mult, shift, out_zp, act_min, act_max);
+        y[o] = mcusim_outf8(a0, q, out_zp, act_min, act_max, 0, right);
+        y[o + 1] = mcusim_outf8(a1, q, out_zp, act_min, act_max, 0, right);
     }
     if (o < n_out) {
         int32_t a0 = init ? init[o] : 0;
         a0 = mcusim_wrap_add(a0, mcusim_dot_s8(x, w + o * w_stride, n_in, -in_zp));
-        y[o] = mcusim_requant_s8(a0, mult, shift, out_zp, act_min, act_max);
+        y[o] = mcusim_outf8(a0, q, out_zp, act_min, act_max, 0, right);
+    }
+}
+
+void mcusim_fc_row_s8(const int8_t *x, int32_t n_in, const int8_t *w, int32_t w_stride,
+                      int32_t n_out, const int32_t *init, int32_t mult, int32_t shift,
+                      int32_t in_zp, int32_t out_zp, int32_t act_min, int32_t act_max,
+                      int8_t *y)
+{
+    const mcusim_rqf_t q = mcusim_rqf(mult, shift);
+    if (q.rs >= 0) {
+        fc_row(x, n_in, w, w_stride, n_out, init, &q, in_zp, out_zp, act_min, act_max, y, 1);
+    } else {
+        fc_row(x, n_in, w, w_stride, n_out, init, &q, in_zp, out_zp, act_min, act_max, y, 0);
     }
 }
 

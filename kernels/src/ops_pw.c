@@ -23,6 +23,7 @@
 #include "dsp.h"
 #include "internal.h"
 
+#if !MCUSIM_USE_DSP
 /* Bias with the input zero point folded in: bias - in_zp * sum(w), wrapping. */
 static int32_t folded_bias(const int32_t *bias, int32_t o, const int8_t *row, int32_t cin,
                            int32_t in_zp)
@@ -30,68 +31,123 @@ static int32_t folded_bias(const int32_t *bias, int32_t o, const int8_t *row, in
     uint32_t b = bias ? (uint32_t)bias[o] : 0u;
     return (int32_t)(b - (uint32_t)in_zp * (uint32_t)mcusim_row_sum_s8(row, cin));
 }
+#endif
 
 #if MCUSIM_USE_DSP
 
-/* One 4-channel step of the 2x2 block: x rows t (pa) and t+1 (pa + cin), weight
- * rows o (pb) and o+1 (pb + cin). Ordered as CMSIS-NN orders it, so that six
- * temporaries suffice: 4 accumulators + 6 temporaries + 2 pointers + the row
- * stride + the loop count are the 14 registers Thumb-2 code can use. The empty
- * asm with a memory clobber keeps GCC from hoisting the next step's loads above
- * this step's SMLADs (which would need more registers, and spill). */
+/*
+ * The 2x2 block on ARMv7E-M. The input zero point is added while unpacking x
+ * (SXTAB16 with the pair (-in_zp, -in_zp): x - in_zp fits int16), so no weight
+ * row sums are needed. One 4-channel step, 6 temporaries:
+ *
+ *   LDR x0, [pa], #4     LDR w0, [pb], #4     LDR x1, [pa, c4]     (pipelined: 4 cycles)
+ *   w0 -> (we0, wo0), x0 -> (xe0, xo0)                             (4 SXTB16/SXTAB16)
+ *   a00 += x0.w0                                                   (2 SMLAD)
+ *   x1 -> (xe1, xo1); a10 += x1.w0                                 (2 + 2)
+ *   LDR w1, [pb, c4]; w1 -> (we1, wo1); a01 += x0.w1; a11 += x1.w1 (2 + 2 + 4)
+ *
+ * 22 cycles for 16 MACs on the M4; c4 = cin - 4 reaches row t+1 / o+1 after
+ * the post-increment. With 4 accumulators, pa, pb, c4, the offset pair and 6
+ * temporaries the loop needs all 14 usable registers, so the loop end is
+ * compared against a value on the stack, once per 16 channels.
+ */
 #if defined(__arm__)
-#define PW_STEP_FENCE() __asm__ volatile("" ::: "memory")
-#else
-#define PW_STEP_FENCE() do { } while (0)
+#define PW_ASM_STEP                                                   \
+    "ldr    %[t0], [%[pa]], #4\n\t"                                   \
+    "ldr    %[t1], [%[pb]], #4\n\t"                                   \
+    "ldr    %[t2], [%[pa], %[c4]]\n\t"                                \
+    "sxtb16 %[t3], %[t1], ror #8\n\t"                                 \
+    "sxtb16 %[t1], %[t1]\n\t"                                         \
+    "sxtab16 %[t4], %[off], %[t0], ror #8\n\t"                        \
+    "sxtab16 %[t0], %[off], %[t0]\n\t"                                \
+    "smlad  %[a00], %[t0], %[t1], %[a00]\n\t"                         \
+    "smlad  %[a00], %[t4], %[t3], %[a00]\n\t"                         \
+    "sxtab16 %[t5], %[off], %[t2], ror #8\n\t"                        \
+    "sxtab16 %[t2], %[off], %[t2]\n\t"                                \
+    "smlad  %[a10], %[t2], %[t1], %[a10]\n\t"                         \
+    "smlad  %[a10], %[t5], %[t3], %[a10]\n\t"                         \
+    "ldr    %[t1], [%[pb], %[c4]]\n\t"                                \
+    "sxtb16 %[t3], %[t1], ror #8\n\t"                                 \
+    "sxtb16 %[t1], %[t1]\n\t"                                         \
+    "smlad  %[a01], %[t0], %[t1], %[a01]\n\t"                         \
+    "smlad  %[a01], %[t4], %[t3], %[a01]\n\t"                         \
+    "smlad  %[a11], %[t2], %[t1], %[a11]\n\t"                         \
+    "smlad  %[a11], %[t5], %[t3], %[a11]\n\t"
+
+/* n16 > 0 iterations of 16 channels. */
+#define PW_LOOP16(pa, pb, c4, off, end, a00, a01, a10, a11)                                      \
+    do {                                                                                         \
+        uint32_t t0_, t1_, t2_, t3_, t4_, t5_;                                                   \
+        __asm__ volatile("1:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP                \
+                         "ldr    %[t0], %[end]\n\t"                                              \
+                         "cmp    %[pa], %[t0]\n\t"                                               \
+                         "bne    1b\n\t"                                                         \
+                         : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11),   \
+                           [pa] "+r"(pa), [pb] "+r"(pb), [t0] "=&r"(t0_), [t1] "=&r"(t1_),       \
+                           [t2] "=&r"(t2_), [t3] "=&r"(t3_), [t4] "=&r"(t4_), [t5] "=&r"(t5_)    \
+                         : [c4] "r"(c4), [off] "r"(off), [end] "m"(end)                          \
+                         : "cc", "memory");                                                      \
+    } while (0)
 #endif
 
-#define PW_STEP_2X2(pa, pb, cin, a00, a01, a10, a11)                 \
+/* One 4-channel step in C: the same loads, unpacking and SMLAD pairs as PW_ASM_STEP. */
+#define PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11)                \
     do {                                                             \
-        uint32_t x_ = mcusim_read_s8x4(pa);                          \
-        uint32_t w_ = mcusim_read_s8x4(pb);                          \
-        uint32_t v_ = mcusim_read_s8x4((pb) + (cin));                \
-        const uint32_t we_ = dsp_sxtb16(w_);                         \
-        const uint32_t wo_ = dsp_sxtb16_ror8(w_);                    \
-        uint32_t xe_ = dsp_sxtb16(x_);                               \
-        uint32_t xo_ = dsp_sxtb16_ror8(x_);                          \
-        a00 = dsp_smlad(xe_, we_, a00);                              \
-        a00 = dsp_smlad(xo_, wo_, a00);                              \
-        const uint32_t ve_ = dsp_sxtb16(v_);                         \
-        const uint32_t vo_ = dsp_sxtb16_ror8(v_);                    \
-        a01 = dsp_smlad(xe_, ve_, a01);                              \
-        a01 = dsp_smlad(xo_, vo_, a01);                              \
-        x_ = mcusim_read_s8x4((pa) + (cin));                         \
-        xe_ = dsp_sxtb16(x_);                                        \
-        xo_ = dsp_sxtb16_ror8(x_);                                   \
-        a10 = dsp_smlad(xe_, we_, a10);                              \
-        a10 = dsp_smlad(xo_, wo_, a10);                              \
-        a11 = dsp_smlad(xe_, ve_, a11);                              \
-        a11 = dsp_smlad(xo_, vo_, a11);                              \
+        const uint32_t x0_ = mcusim_read_s8x4(pa);                   \
+        const uint32_t w0_ = mcusim_read_s8x4(pb);                   \
         (pa) += 4;                                                   \
         (pb) += 4;                                                   \
-        PW_STEP_FENCE();                                             \
+        const uint32_t x1_ = mcusim_read_s8x4((pa) + (c4));          \
+        const uint32_t wo0_ = dsp_sxtb16_ror8(w0_);                  \
+        const uint32_t we0_ = dsp_sxtb16(w0_);                       \
+        const uint32_t xo0_ = dsp_sxtab16_ror8(off, x0_);            \
+        const uint32_t xe0_ = dsp_sxtab16(off, x0_);                 \
+        a00 = dsp_smlad(xe0_, we0_, a00);                            \
+        a00 = dsp_smlad(xo0_, wo0_, a00);                            \
+        const uint32_t xo1_ = dsp_sxtab16_ror8(off, x1_);            \
+        const uint32_t xe1_ = dsp_sxtab16(off, x1_);                 \
+        a10 = dsp_smlad(xe1_, we0_, a10);                            \
+        a10 = dsp_smlad(xo1_, wo0_, a10);                            \
+        const uint32_t w1_ = mcusim_read_s8x4((pb) + (c4));          \
+        const uint32_t wo1_ = dsp_sxtb16_ror8(w1_);                  \
+        const uint32_t we1_ = dsp_sxtb16(w1_);                       \
+        a01 = dsp_smlad(xe0_, we1_, a01);                            \
+        a01 = dsp_smlad(xo0_, wo1_, a01);                            \
+        a11 = dsp_smlad(xe1_, we1_, a11);                            \
+        a11 = dsp_smlad(xo1_, wo1_, a11);                            \
     } while (0)
 
-/* a[0..3] += the 2x2 block of dot products of x rows (t, t+1) with w rows (o, o+1). */
+#if !defined(__arm__)
+#define PW_LOOP16(pa, pb, c4, off, end, a00, a01, a10, a11)                                      \
+    do {                                                                                         \
+        do {                                                                                     \
+            PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);                                      \
+            PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);                                      \
+            PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);                                      \
+            PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);                                      \
+        } while ((pa) != (end));                                                                 \
+    } while (0)
+#endif
+
+/* a[0..3] += the 2x2 block of dot products of (x rows t, t+1) - in_zp with w rows (o, o+1):
+ * acc = {(t, o), (t, o+1), (t+1, o), (t+1, o+1)}. */
 static inline __attribute__((always_inline)) void block_2x2(const int8_t *pa, const int8_t *pb,
-                                                            int32_t cin, int32_t *acc)
+                                                            int32_t cin, int32_t in_off,
+                                                            int32_t *acc)
 {
+    const uint32_t off = mcusim_dup16(in_off);
     int32_t a00 = acc[0], a01 = acc[1], a10 = acc[2], a11 = acc[3];
-    int32_t n = cin >> 4;
-    while (n--) {
-        PW_STEP_2X2(pa, pb, cin, a00, a01, a10, a11);
-        PW_STEP_2X2(pa, pb, cin, a00, a01, a10, a11);
-        PW_STEP_2X2(pa, pb, cin, a00, a01, a10, a11);
-        PW_STEP_2X2(pa, pb, cin, a00, a01, a10, a11);
+    const int32_t c4 = cin - 4;
+    if (cin >= 16) {
+        const int8_t *const end = pa + (cin & ~15);
+        PW_LOOP16(pa, pb, c4, off, end, a00, a01, a10, a11);
     }
-    n = (cin >> 2) & 3;
-    while (n--) {
-        PW_STEP_2X2(pa, pb, cin, a00, a01, a10, a11);
+    for (int32_t n = (cin >> 2) & 3; n > 0; n--) {
+        PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
     }
-    n = cin & 3;
-    while (n--) {
+    for (int32_t n = cin & 3; n > 0; n--) {
         const int32_t wa = pb[0], wb = pb[cin];
-        const int32_t xa = pa[0], xb = pa[cin];
+        const int32_t xa = pa[0] + in_off, xb = pa[cin] + in_off;
         a00 = mcusim_wrap_add(a00, xa * wa);
         a01 = mcusim_wrap_add(a01, xa * wb);
         a10 = mcusim_wrap_add(a10, xb * wa);
@@ -107,9 +163,13 @@ static inline __attribute__((always_inline)) void block_2x2(const int8_t *pa, co
 
 #else /* portable */
 
+/* The portable path folds the input zero point into the bias instead (one
+ * subtraction per output channel rather than one per element). */
 static inline __attribute__((always_inline)) void block_2x2(const int8_t *pa, const int8_t *pb,
-                                                            int32_t cin, int32_t *acc)
+                                                            int32_t cin, int32_t in_off,
+                                                            int32_t *acc)
 {
+    (void)in_off;
     uint32_t a00 = (uint32_t)acc[0], a01 = (uint32_t)acc[1];
     uint32_t a10 = (uint32_t)acc[2], a11 = (uint32_t)acc[3];
     const int8_t *qa = pa + cin, *qb = pb + cin;
@@ -129,6 +189,36 @@ static inline __attribute__((always_inline)) void block_2x2(const int8_t *pa, co
 
 #endif
 
+/* The bias of output channel o as the blocks start from it: on ARMv7E-M the
+ * blocks subtract the input zero point themselves; the portable blocks do not,
+ * so its share is folded in here (bias - in_zp * sum(w), wrapping). */
+static inline __attribute__((always_inline)) int32_t start_bias(const int32_t *bias, int32_t o,
+                                                                 const int8_t *row, int32_t cin,
+                                                                 int32_t in_zp)
+{
+#if MCUSIM_USE_DSP
+    (void)row;
+    (void)cin;
+    (void)in_zp;
+    return bias ? bias[o] : 0;
+#else
+    return folded_bias(bias, o, row, cin, in_zp);
+#endif
+}
+
+/* One output (t, o) outside the 2x2 blocks. */
+static inline __attribute__((always_inline)) int32_t single(const int8_t *px, const int8_t *row,
+                                                            int32_t cin, int32_t b,
+                                                            int32_t in_zp)
+{
+#if MCUSIM_USE_DSP
+    return mcusim_wrap_add(b, mcusim_dot_s8(px, row, cin, -in_zp));
+#else
+    (void)in_zp;
+    return mcusim_wrap_add(b, mcusim_dot_s8(px, row, cin, 0));
+#endif
+}
+
 static inline __attribute__((always_inline)) void pw_conv(
     const int8_t *x, int32_t length, int32_t cin, const int8_t *w, int32_t cout,
     const int32_t *bias, const int32_t *mult, const int8_t *shift, int32_t in_zp, int32_t out_zp,
@@ -137,38 +227,48 @@ static inline __attribute__((always_inline)) void pw_conv(
     int32_t o = 0;
     for (; o + 2 <= cout; o += 2) {
         const int8_t *w0 = w + o * cin;
-        const int32_t b0 = folded_bias(bias, o, w0, cin, in_zp);
-        const int32_t b1 = folded_bias(bias, o + 1, w0 + cin, cin, in_zp);
-        const mcusim_rq_t q0 = mcusim_rq(mult[o], shift[o]);
-        const mcusim_rq_t q1 = mcusim_rq(mult[o + 1], shift[o + 1]);
+        const int32_t b0 = start_bias(bias, o, w0, cin, in_zp);
+        const int32_t b1 = start_bias(bias, o + 1, w0 + cin, cin, in_zp);
+        const mcusim_rqf_t q0 = mcusim_rqf(mult[o], shift[o]);
+        const mcusim_rqf_t q1 = mcusim_rqf(mult[o + 1], shift[o + 1]);
         const int8_t *px = x;
         int8_t *py = y + o;
         int32_t t = length;
-        for (; t >= 2; t -= 2) {
-            int32_t acc[4] = {b0, b1, b0, b1};
-            block_2x2(px, w0, cin, acc);
-            /* channel by channel, so each channel's constants are loaded once */
-            py[0] = mcusim_out8(acc[0], &q0, out_zp, lo, hi, full);
-            py[cout] = mcusim_out8(acc[2], &q0, out_zp, lo, hi, full);
-            py[1] = mcusim_out8(acc[1], &q1, out_zp, lo, hi, full);
-            py[cout + 1] = mcusim_out8(acc[3], &q1, out_zp, lo, hi, full);
-            px += 2 * cin;
-            py += 2 * cout;
+        if (q0.rs >= 0 && q1.rs >= 0) {     /* right shifts only: the usual case */
+            for (; t >= 2; t -= 2) {
+                int32_t acc[4] = {b0, b1, b0, b1};
+                block_2x2(px, w0, cin, -in_zp, acc);
+                py[0] = mcusim_outf8(acc[0], &q0, out_zp, lo, hi, full, 1);
+                py[cout] = mcusim_outf8(acc[2], &q0, out_zp, lo, hi, full, 1);
+                py[1] = mcusim_outf8(acc[1], &q1, out_zp, lo, hi, full, 1);
+                py[cout + 1] = mcusim_outf8(acc[3], &q1, out_zp, lo, hi, full, 1);
+                px += 2 * cin;
+                py += 2 * cout;
+            }
+        } else {
+            for (; t >= 2; t -= 2) {
+                int32_t acc[4] = {b0, b1, b0, b1};
+                block_2x2(px, w0, cin, -in_zp, acc);
+                py[0] = mcusim_outf8(acc[0], &q0, out_zp, lo, hi, full, 0);
+                py[cout] = mcusim_outf8(acc[2], &q0, out_zp, lo, hi, full, 0);
+                py[1] = mcusim_outf8(acc[1], &q1, out_zp, lo, hi, full, 0);
+                py[cout + 1] = mcusim_outf8(acc[3], &q1, out_zp, lo, hi, full, 0);
+                px += 2 * cin;
+                py += 2 * cout;
+            }
         }
         if (t) {
-            const int32_t a0 = mcusim_wrap_add(b0, mcusim_dot_s8(px, w0, cin, 0));
-            const int32_t a1 = mcusim_wrap_add(b1, mcusim_dot_s8(px, w0 + cin, cin, 0));
-            py[0] = mcusim_out8(a0, &q0, out_zp, lo, hi, full);
-            py[1] = mcusim_out8(a1, &q1, out_zp, lo, hi, full);
+            py[0] = mcusim_outf8(single(px, w0, cin, b0, in_zp), &q0, out_zp, lo, hi, full, 0);
+            py[1] = mcusim_outf8(single(px, w0 + cin, cin, b1, in_zp), &q1, out_zp, lo, hi, full, 0);
         }
     }
     if (o < cout) {
         const int8_t *w0 = w + o * cin;
-        const int32_t b0 = folded_bias(bias, o, w0, cin, in_zp);
-        const mcusim_rq_t q0 = mcusim_rq(mult[o], shift[o]);
+        const int32_t b0 = start_bias(bias, o, w0, cin, in_zp);
+        const mcusim_rqf_t q0 = mcusim_rqf(mult[o], shift[o]);
         for (int32_t t = 0; t < length; t++) {
-            const int32_t a0 = mcusim_wrap_add(b0, mcusim_dot_s8(x + t * cin, w0, cin, 0));
-            y[t * cout + o] = mcusim_out8(a0, &q0, out_zp, lo, hi, full);
+            y[t * cout + o] = mcusim_outf8(single(x + t * cin, w0, cin, b0, in_zp), &q0, out_zp,
+                                          lo, hi, full, 0);
         }
     }
 }

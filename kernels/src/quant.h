@@ -82,6 +82,59 @@ MCUSIM_INLINE int32_t mcusim_rq_apply(int32_t acc, const mcusim_rq_t *q)
     return (high >> q->right) + ((high & q->mask) > q->half + (high < 0));
 }
 
+/*
+ * The same requantization with the rounding shift fused into the 64-bit
+ * product, for kernels whose accumulators share a channel's constants (the
+ * pointwise and depthwise kernels). For a right shift r >= 1 and mult >= 0,
+ *   RDBPOT(h, r) = floor((h + 2^(r-1) - [h < 0]) / 2^r),
+ * and [h < 0] may be replaced by [x < 0] (with mult >= 0 they differ only
+ * when h = 0, where both give 0). Nested floors of power-of-two divisions
+ * combine, so with P = x * mult (|P| <= 2^62, no int64 overflow):
+ *   MBQM = floor((P + 2^30 + 2^(30+r) - [x < 0] * 2^31) / 2^(31+r))
+ *        = (high word of that sum) >> (r - 1),
+ * one SMLAL from a per-channel constant, a borrow and one ASR. With r = 0
+ * (no right shift) it is SRDHM alone: floor((P + 2^30) / 2^31).
+ */
+typedef struct {
+    int32_t mult;
+    int32_t left;       /* max(shift, 0) */
+    int32_t rs;         /* r - 1 for a right shift r >= 1; -1 when r = 0 */
+    uint32_t c_lo;      /* 2^30 + 2^(30+r) as a 64-bit constant (2^30 when r = 0) */
+    int32_t c_hi;
+} mcusim_rqf_t;
+
+MCUSIM_INLINE mcusim_rqf_t mcusim_rqf(int32_t mult, int32_t shift)
+{
+    mcusim_rqf_t q;
+    const int32_t r = shift > 0 ? 0 : -shift;
+    const uint64_t c = (1ull << 30) + (r > 0 ? 1ull << (30 + r) : 0u);
+    q.mult = mult;
+    q.left = shift > 0 ? shift : 0;
+    q.rs = r - 1;
+    q.c_lo = (uint32_t)c;
+    q.c_hi = (int32_t)(uint32_t)(c >> 32);
+    return q;
+}
+
+/* The right-shift case (shift < 0, so no left shift): SMLAL, AND, SUBS, SBC, ASR. */
+MCUSIM_INLINE int32_t mcusim_rqf_right(int32_t acc, const mcusim_rqf_t *q)
+{
+    const uint64_t c = ((uint64_t)(uint32_t)q->c_hi << 32) | q->c_lo;
+    uint64_t p = (uint64_t)((int64_t)acc * q->mult) + c;
+    p -= (uint32_t)acc & 0x80000000u;
+    return (int32_t)(uint32_t)(p >> 32) >> q->rs;
+}
+
+MCUSIM_INLINE int32_t mcusim_rqf_apply(int32_t acc, const mcusim_rqf_t *q)
+{
+    if (q->rs >= 0) {
+        return mcusim_rqf_right(acc, q);
+    }
+    const int32_t x = (int32_t)((uint32_t)acc << q->left);
+    const uint64_t c = ((uint64_t)(uint32_t)q->c_hi << 32) | q->c_lo;
+    return (int32_t)(uint32_t)(((uint64_t)((int64_t)x * q->mult) + c) >> 31);
+}
+
 /* Saturate to int8 (SSAT on ARMv7-M). */
 MCUSIM_INLINE int8_t mcusim_sat8(int32_t v)
 {
@@ -100,6 +153,16 @@ MCUSIM_INLINE int8_t mcusim_out8(int32_t acc, const mcusim_rq_t *q, int32_t zp, 
                                  int32_t hi, const int full)
 {
     const int32_t v = mcusim_wrap_add(mcusim_rq_apply(acc, q), zp);
+    return full ? mcusim_sat8(v) : (int8_t)mcusim_clamp(v, lo, hi);
+}
+
+/* mcusim_out8 with the fused requantization; `right` (a compile-time constant
+ * in the kernels) selects the right-shift-only form, for channels with rs >= 0. */
+MCUSIM_INLINE int8_t mcusim_outf8(int32_t acc, const mcusim_rqf_t *q, int32_t zp, int32_t lo,
+                                  int32_t hi, const int full, const int right)
+{
+    const int32_t r = right ? mcusim_rqf_right(acc, q) : mcusim_rqf_apply(acc, q);
+    const int32_t v = mcusim_wrap_add(r, zp);
     return full ? mcusim_sat8(v) : (int8_t)mcusim_clamp(v, lo, hi);
 }
 
