@@ -11,7 +11,17 @@ import pytest
 from _examples_cache import cli_runner, example, example_bytes
 from mcusim.bench import update_section
 from mcusim.cli import main
+from mcusim.examples import bundled_model_path
 from mcusim.runtime import LoadedModel, load
+
+
+def bundled_model_bytes() -> bytes:
+    return bundled_model_path().read_bytes()
+
+
+def sample_windows():
+    from mcusim.inputs import InputSpec, load_windows
+    return load_windows(None, InputSpec.of(load(str(bundled_model_path())))).x
 
 
 def run(*args: str):
@@ -43,7 +53,7 @@ def windows(tmp_path: Path) -> Path:
 
 
 def test_run_bundled_model_and_sample():
-    result = run("run")
+    result = run("run", "--host")
     assert result.exit_code == 0, result.output
     out = result.stdout
     assert out.startswith("model ecg-32k (") and "input bundled sample (synthetic ECG)" in out
@@ -52,9 +62,32 @@ def test_run_bundled_model_and_sample():
     assert "host throughput: " in out and "windows/s (Numba interpreter)" in out
 
 
+def test_run_emulates_by_default_and_checks_the_interpreter():
+    """The README's main job: the bundled model on the default part's firmware
+    image, outputs, cycles, SRAM and flash at once, verified against the host."""
+    result = run("run")
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert out.startswith("model ecg-32k (") and "input bundled sample (synthetic ECG)" in out
+    assert "nrf52840 (cortex-m4 at 64 MHz)" in out
+    assert "outputs equal the host interpreter's, byte for byte" in out
+    doc = json.loads(run("run", "--json").stdout)
+    assert doc["target"] == "nrf52840" and doc["verified_against_interpreter"] is True
+    assert doc["cycles"]["total"] > doc["cycles"]["boot_synthesis"] > 0
+    assert doc["sram"]["arena_measured"] == doc["sram"]["arena_planned"]
+    assert doc["flash"]["model"] == len(bundled_model_bytes())
+    host = LoadedModel(example("ecg-32k")).run(
+        np.asarray(load(str(bundled_model_path())).check_windows(sample_windows())), "boot")
+    assert doc["outputs"] == host.outputs.tolist()
+
+
+def test_emulate_and_host_exclude_each_other():
+    assert_one_line_error(run("run", "--emulate", "--host"), "exclude each other")
+
+
 def test_run_json_and_output_file(tiny, windows, tmp_path):
     out_file = tmp_path / "out.npy"
-    result = run("run", tiny, "--input", windows, "--mode", "lazy", "--output", out_file,
+    result = run("run", "--host", tiny, "--input", windows, "--mode", "lazy", "--output", out_file,
                  "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
@@ -74,7 +107,7 @@ def test_output_is_written_only_on_success(tiny, tmp_path):
     bad = tmp_path / "bad.npy"
     np.save(bad, np.zeros((2, 31, 1), np.int8))
     out_file = tmp_path / "out.npy"
-    result = run("run", tiny, "--input", bad, "--output", out_file)
+    result = run("run", "--host", tiny, "--input", bad, "--output", out_file)
     assert_one_line_error(result, "window length is 31", "(windows, 32, 1)")
     assert not out_file.exists() and list(tmp_path.glob(".out.npy*")) == []
 
@@ -87,24 +120,24 @@ def test_output_is_written_only_on_success(tiny, tmp_path):
 def test_bad_npy_inputs(tiny, tmp_path, make, fragment):
     path = tmp_path / "x.npy"
     make(path)
-    assert_one_line_error(run("run", tiny, "--input", path), fragment)
+    assert_one_line_error(run("run", "--host", tiny, "--input", path), fragment)
 
 
 def test_bad_wfdb_inputs(tiny, tmp_path):
     import wfdb
-    assert_one_line_error(run("run", tiny, "--input", tmp_path / "nope"), "no WFDB record here")
+    assert_one_line_error(run("run", "--host", tiny, "--input", tmp_path / "nope"), "no WFDB record here")
     t = np.arange(1000) / 250.0
     wfdb.wrsamp("resp", fs=250, units=["mV"], sig_name=["RESP"],
                 p_signal=np.sin(t)[:, None], fmt=["16"], adc_gain=[1000.0], baseline=[0],
                 write_dir=str(tmp_path))
-    assert_one_line_error(run("run", tiny, "--input", tmp_path / "resp"),
+    assert_one_line_error(run("run", "--host", tiny, "--input", tmp_path / "resp"),
                           "no usable ECG lead (channels: RESP)")
     wfdb.wrsamp("ecg250", fs=250, units=["mV"], sig_name=["MLII"],
                 p_signal=np.sin(7 * t)[:, None], fmt=["16"], adc_gain=[1000.0], baseline=[0],
                 write_dir=str(tmp_path))
-    assert_one_line_error(run("run", tiny, "--input", tmp_path / "ecg250", "--no-resample"),
+    assert_one_line_error(run("run", "--host", tiny, "--input", tmp_path / "ecg250", "--no-resample"),
                           "sampled at 250 Hz, the model expects 360 Hz")
-    result = run("run", tiny, "--input", tmp_path / "ecg250", "--json")
+    result = run("run", "--host", tiny, "--input", tmp_path / "ecg250", "--json")
     assert result.exit_code == 0, result.output
     doc = json.loads(result.stdout)
     assert "resampled from 250 Hz to 360 Hz" in doc["input"]["notes"]
@@ -114,15 +147,15 @@ def test_bad_wfdb_inputs(tiny, tmp_path):
 def test_bad_model_file_and_mode(tmp_path, windows):
     junk = tmp_path / "junk.bin"
     junk.write_bytes(b"MCSM" + bytes(60))
-    assert_one_line_error(run("run", junk, "--input", windows), "junk.bin")
-    result = run("run", "--mode", "eager")
+    assert_one_line_error(run("run", "--host", junk, "--input", windows), "junk.bin")
+    result = run("run", "--host", "--mode", "eager")
     assert result.exit_code == 2 and "eager" in result.stderr
 
 
 def test_dump_layers_and_diff(tiny, windows, tmp_path):
     a, b = tmp_path / "a", tmp_path / "b"
-    assert run("run", tiny, "--input", windows, "--dump-layers", a).exit_code == 0
-    assert run("run", tiny, "--input", windows, "--mode", "lazy", "--dump-layers", b,
+    assert run("run", "--host", tiny, "--input", windows, "--dump-layers", a).exit_code == 0
+    assert run("run", "--host", tiny, "--input", windows, "--mode", "lazy", "--dump-layers", b,
                "--json").exit_code == 0
     same = run("diff-layers", a, b)
     assert same.exit_code == 0 and same.stdout.strip() == "identical: every layer, every window"

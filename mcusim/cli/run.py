@@ -1,4 +1,8 @@
-"""``mcusim run [FILE]``: run a packed model on input windows on the host.
+"""``mcusim run [FILE]``: run a packed model on input windows.
+
+By default the model runs through the target's firmware image in the emulator
+(cycles, SRAM, flash) and the emulated outputs are checked against the host
+interpreter on every run; ``--host`` runs the interpreter alone.
 
 ``mcusim diff-layers A B``: the first layer/element where two ``--dump-layers``
 dumps differ.
@@ -32,14 +36,21 @@ from mcusim.runtime import MODES
 @click.option("--dump-layers", type=click.Path(file_okay=False),
               help="Write every layer's output per window to this directory.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
-@click.option("--emulate", is_flag=True, help="Run the part's firmware image in the emulator: "
-              "cycles, SRAM and flash, outputs checked against the interpreter.")
+@click.option("--emulate", is_flag=True, help="Run the part's firmware image in the emulator "
+              "(the default; kept for scripts that say so).")
+@click.option("--host", "host_only", is_flag=True,
+              help="Run the host interpreter alone: outputs and host throughput, no cycles.")
 @click.option("--target", default="nrf52840", show_default=True, metavar="NAME",
-              help="Part to emulate (with --emulate).")
+              help="Part whose firmware image is emulated (see `mcusim targets`).")
 def command(file, mode, input_, lead, no_resample, output, dump_layers, as_json,
-            emulate, target) -> None:
-    """Run the packed model FILE (default: the bundled ecg-32k) on the host
-    interpreter and show its outputs, class counts and throughput."""
+            emulate, host_only, target) -> None:
+    """Run the packed model FILE (default: the bundled ecg-32k).
+
+    By default on the target's firmware image in the emulator: outputs, cycles
+    (boot synthesis, per inference, per layer, lazy synthesis), time at the
+    part's clock, SRAM peak and its parts, and flash used, with the emulated
+    outputs checked byte for byte against the host interpreter. `--host` runs
+    the interpreter alone."""
     from mcusim.cli import console
     from mcusim.examples import bundled_model_path
     from mcusim.inputs import InputSpec, load_windows
@@ -48,8 +59,14 @@ def command(file, mode, input_, lead, no_resample, output, dump_layers, as_json,
     path = file if file is not None else str(bundled_model_path())
     loaded = load(path)
     windows = load_windows(input_, InputSpec.of(loaded), lead=lead, resample=not no_resample)
-    if emulate:
+    if emulate and host_only:
+        from mcusim.cli import abort
+        abort("--emulate and --host exclude each other")
+    if not host_only:
         from mcusim.cli.emulate import run_emulated
+        if dump_layers:
+            from mcusim.interp.dumps import write_dumps
+            write_dumps(loaded, windows.x, mode, dump_layers)
         return run_emulated(path, windows, mode, target, as_json, output)
     out = console()
     result = _run_with_progress(loaded, windows.x, mode, quiet=as_json)
