@@ -36,8 +36,12 @@ typedef struct {
     uint32_t in_capacity;     /* 28: bytes */
     uint32_t out_addr;        /* 32: one output record per window (out_record_size bytes) */
     uint32_t out_capacity;    /* 36: bytes */
-    uint32_t flags;           /* 40: reserved, 0 */
-    uint32_t reserved;        /* 44: reserved, 0 */
+    uint32_t arena_addr;      /* 40: 0 = the linker's arena (__arena_start); else the address
+                                     of a larger arena the host provides (16-byte aligned,
+                                     outside the image's SRAM, the model partition and the
+                                     I/O buffers): the testbed's "what-if" runs of a plan
+                                     that does not fit the part (docs/firmware.md) */
+    uint32_t arena_size;      /* 44: bytes at arena_addr (0 with arena_addr = 0) */
     /* ---- written by the firmware ---- */
     uint32_t status;          /* 48: mcusim_status_t; MCUSIM_RUNNING while running */
     uint32_t detail;          /* 52: file offset of a format error, or the offending value */

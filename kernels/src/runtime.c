@@ -234,16 +234,25 @@ uint32_t mcusim_serve_mailbox(mcusim_mailbox_t *mb, const mcusim_platform_t *p)
     mb->done = 0;
     mb->windows_done = 0;
     mb->synthesized = 0;
-    mb->arena_capacity = p->arena_size;
+    /* A host-provided arena (what-if runs) replaces the linker's. */
+    const int own_arena = mb->arena_addr != 0 || mb->arena_size != 0;
+    const uintptr_t arena = own_arena ? p->addr_base + mb->arena_addr : (uintptr_t)p->arena;
+    const uint32_t arena_size = own_arena ? mb->arena_size : p->arena_size;
+    mb->arena_capacity = arena_size;
     if (mb->magic != MCUSIM_MAILBOX_MAGIC || mb->version != MCUSIM_MAILBOX_VERSION) {
         fail(&res, MCUSIM_E_MAILBOX, mb->magic, mb->version);
     } else {
         const uintptr_t part = (uintptr_t)p->model_partition;
         const uintptr_t model = mb->model_addr ? p->addr_base + mb->model_addr : part;
         const uintptr_t in = p->addr_base + mb->in_addr, out = p->addr_base + mb->out_addr;
-        const uintptr_t arena = (uintptr_t)p->arena;
         if (model < part || model >= part + p->model_partition_size) {
             fail(&res, MCUSIM_E_MODEL_ADDR, mb->model_addr, mb->model_size);
+        } else if (own_arena
+                   && (!mb->arena_addr || !mb->arena_size || (mb->arena_addr & 15u)
+                       || overlaps(arena, arena_size, p->sram_start, p->sram_end)
+                       || overlaps(arena, arena_size, part, part + p->model_partition_size)
+                       || overlaps(arena, arena_size, in, in + mb->in_capacity))) {
+            fail(&res, MCUSIM_E_BUFFER, mb->arena_addr, mb->arena_size);
         } else if (mb->n_windows && (!mb->in_addr || !mb->out_addr)) {
             fail(&res, MCUSIM_E_BUFFER, mb->in_addr ? mb->out_addr : mb->in_addr, 0);
         } else if (overlaps(in, mb->in_capacity, p->sram_start, p->sram_end)
@@ -252,7 +261,7 @@ uint32_t mcusim_serve_mailbox(mcusim_mailbox_t *mb, const mcusim_platform_t *p)
         } else if (overlaps(out, mb->out_capacity, p->sram_start, p->sram_end)
                    || overlaps(out, mb->out_capacity, part, part + p->model_partition_size)
                    || overlaps(out, mb->out_capacity, in, in + mb->in_capacity)
-                   || overlaps(out, mb->out_capacity, arena, arena + p->arena_size)) {
+                   || overlaps(out, mb->out_capacity, arena, arena + arena_size)) {
             fail(&res, MCUSIM_E_BUFFER, mb->out_addr, mb->out_capacity);
         } else {
             job.model = (const uint8_t *)model;
@@ -264,8 +273,8 @@ uint32_t mcusim_serve_mailbox(mcusim_mailbox_t *mb, const mcusim_platform_t *p)
             job.in_capacity = mb->in_capacity;
             job.out = mb->out_addr ? (uint8_t *)out : 0;
             job.out_capacity = mb->out_capacity;
-            job.arena = p->arena;
-            job.arena_capacity = p->arena_size;
+            job.arena = (uint8_t *)arena;
+            job.arena_capacity = arena_size;
             mcusim_run(&job, &res);
         }
     }

@@ -57,6 +57,9 @@ def _register() -> None:
     for module in (run, export, bench):
         main.add_command(module.command)
     main.add_command(run.diff_command)
+    from mcusim.cli import compare, targets, trace
+    for module in (targets, compare, trace):
+        main.add_command(module.command)
 
 
 _register()

@@ -8,9 +8,50 @@ from pathlib import Path
 import click
 
 
-@click.group("bench")
-def command() -> None:
-    """Benchmarks (figures also go to docs/benchmarks.md)."""
+@click.group("bench", invoke_without_command=True)
+@click.option("--check", "check_path", type=click.Path(dir_okay=False), metavar="BASELINE",
+              help="Run the fixed cycle-count suite (every example model, both modes, every "
+                   "target image, and the per-kernel figures) and compare it exactly with "
+                   "BASELINE (e.g. traces/baseline.json); exit 1 on any difference.")
+@click.option("--update", is_flag=True, help="With --check: rewrite BASELINE and say what changed.")
+@click.option("--model", "models", multiple=True, metavar="NAME",
+              help="With --check: only this example model's runs (repeatable; no kernel "
+                   "figures). --update then replaces just those runs.")
+@click.option("--json", "as_json", is_flag=True, help="With --check: print the diff as JSON.")
+@click.pass_context
+def command(ctx: click.Context, check_path, update, models, as_json) -> None:
+    """Benchmarks (figures also go to docs/benchmarks.md), and the cycle-count
+    regression check: `mcusim bench --check traces/baseline.json [--update]`."""
+    if ctx.invoked_subcommand is not None:
+        if check_path or update:
+            raise click.UsageError("--check/--update go without a subcommand")
+        return
+    if check_path is None:
+        if update:
+            raise click.UsageError("--update needs --check BASELINE")
+        click.echo(ctx.get_help())
+        return
+    from mcusim.analysis.regression import check
+    from mcusim.cli import console
+    from mcusim.cli._progress import emulation_progress
+
+    with emulation_progress(not as_json) as start:
+        bars: dict = {}
+
+        def progress(what, phase, insn, cycles):
+            if phase is None:
+                bars["now"] = start(what)
+            elif bars.get("now") is not None:
+                bars["now"](phase, insn, cycles)
+        diff = check(check_path, update=update, progress=progress, models=models or None)
+    if as_json:
+        click.echo(json.dumps(diff.to_dict(), indent=2, sort_keys=True))
+    else:
+        console().print(diff)
+        if update:
+            console().print(f"wrote {check_path}", markup=False, highlight=False)
+    if not diff.ok and not update:
+        raise SystemExit(1)
 
 
 @command.command("host")

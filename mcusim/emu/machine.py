@@ -274,6 +274,11 @@ class Machine:
         """The stack pointer now (current inside MMIO and trace callbacks)."""
         return self.uc.reg_read(A.UC_ARM_REG_SP)
 
+    @property
+    def instructions_so_far(self) -> int:
+        """Instructions retired up to the current block (for progress reports)."""
+        return int(self.state[H.S_INSN])
+
     def _now(self, address: int, size: int, is_write: bool) -> tuple[int, int]:
         """(cycle, pc) of the instruction making the current MMIO access."""
         k = self.blocks.locate(address, size, self._reg, is_write)

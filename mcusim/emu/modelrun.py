@@ -127,6 +127,7 @@ class ModelRun:
     verified: bool | None = None       # outputs equal the host interpreter's (None: not checked)
     mismatch: str | None = None
     spans: list = field(default_factory=list)
+    what_if_arena: int = 0             # bytes of what-if SRAM the arena ran in (0: the part's own)
 
     @property
     def windows(self) -> int:
@@ -240,13 +241,22 @@ def _step(span) -> int | None:
 def run_model(model, windows: np.ndarray | None = None, *, target: str = "nrf52840",
               mode: str = "boot", elf: str | Path | None = None,
               max_instructions: int | None = None, verify: bool = True,
-              output=None, accounting: bool = True) -> ModelRun:
+              output=None, accounting: bool = True, what_if_arena: int = 0,
+              progress=None) -> ModelRun:
     """Run `model` (a path, model.bin bytes or a Model) on `windows` (int8
     [windows, T, C]) through the firmware image of `target`; see the module doc.
 
     Raises :class:`FirmwareStatusError` when the firmware refuses the job and
     :class:`~mcusim.emu.EmulationFault` when it faults. ``accounting=False``
-    runs without the cycle model (benchmarks only: no cycles, no checks)."""
+    runs without the cycle model (benchmarks only: no cycles, no checks).
+
+    ``what_if_arena`` (bytes, 0 = off): run the job with its arena in a
+    region of extra SRAM the part does not have (``WHAT_IF_SRAM``), handed to
+    the firmware through the mailbox's ``arena_addr``/``arena_size``, so that
+    a plan larger than the part's arena can still be measured. Static data
+    and the stack stay in the part's SRAM; the figures are those of a part
+    with more SRAM. ``progress(phase, instructions, cycles)`` is called at
+    every trace marker."""
     from ..targets import load_target
     data, parsed, name = _model_bytes_and_model(model)
     name = name or parsed.name
@@ -293,18 +303,26 @@ def run_model(model, windows: np.ndarray | None = None, *, target: str = "nrf528
         act, other = live_bytes(plan, _step(span))
         samples.append(SramSample(rec.cycle, f"{edge} {span.label}", mach.stack.top - sp, act,
                                   other, static))
+        if progress is not None:
+            progress(decoder.current() or span.label, mach.instructions_so_far, rec.cycle)
 
     decoder = fw.TraceDecoder(on_marker=on_marker)
+    regions = [("host_io", fw.HOST_IO, fw.HOST_IO_SIZE)]
+    if what_if_arena:
+        what_if_arena = align(int(what_if_arena), 4096)
+        regions.append(("what_if_sram", fw.WHAT_IF_SRAM, what_if_arena))
     machine = Machine(image, target=tgt, max_instructions=max_instructions, output=output,
-                      trace_decoder=decoder, accounting=accounting, extra_regions=[("host_io", fw.HOST_IO,
-                                                             fw.HOST_IO_SIZE)])
+                      trace_decoder=decoder, accounting=accounting, extra_regions=regions)
     machine_box.append(machine)
     machine.write_memory(sym["__model_start"], data)
     machine.write_memory(in_addr, in_bytes)
     machine.write_memory(sym["mcusim_mailbox"], fw.pack_request(
         model_size=len(data), mode=int(m), n_windows=n, in_addr=in_addr if n else 0,
-        in_capacity=len(in_bytes), out_addr=out_addr if n else 0, out_capacity=n * record))
+        in_capacity=len(in_bytes), out_addr=out_addr if n else 0, out_capacity=n * record,
+        arena_addr=fw.WHAT_IF_SRAM if what_if_arena else 0, arena_size=what_if_arena))
     arena_start, arena_cap = sym["__arena_start"], sym["__arena_end"] - sym["__arena_start"]
+    if what_if_arena:
+        arena_start, arena_cap = fw.WHAT_IF_SRAM, what_if_arena
     paint_arena(machine.memmap, arena_start, arena_cap)
 
     result = machine.run()
@@ -322,7 +340,7 @@ def run_model(model, windows: np.ndarray | None = None, *, target: str = "nrf528
     run = ModelRun(model=name, target=target, core=tgt.core, clock_hz=tgt.clock_hz, mode=mode,
                    outputs=outputs, classes=classes, synthesized=box["synthesized"],
                    cycles=cycles, sram=sram, flash=flash, emulation=result,
-                   spans=list(decoder.spans))
+                   spans=list(decoder.spans), what_if_arena=what_if_arena)
     if decoder.errors:
         result.notes.extend(decoder.errors)
     if verify and accounting:
