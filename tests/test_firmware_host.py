@@ -206,6 +206,69 @@ def test_pw_conv_fused_requant_edges(fw, shift):
         assert_same(fw.pw_conv(x, w, bias, mult, shifts, in_zp, out_zp, -20, 90), want)
 
 
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), length=st.integers(1, 7),
+       cin=st.sampled_from([16, 32, 48, 64, 80, 96, 112, 128, 144]), cout=st.integers(1, 7),
+       shift_lo=st.sampled_from([-24, -23, -12, -2, -1, 0, 1]))
+def test_pw_conv_pair_fast_path(data, length, cin, cout, shift_lo):
+    """The one-asm-block channel-pair path: fan-ins that are multiples of 16 entering
+    the 64-channel loop at each quarter, even and odd T (the odd step after it), odd
+    Cout, right shifts at and beyond its [2, 23] range mixed within a pair (pairs
+    that fall back), every out_zp, both clamps."""
+    x = data.draw(int8_array((length, cin)))
+    w = data.draw(int8_array((cout, cin)))
+    bias = data.draw(bias_of(cout))
+    mult = data.draw(hnp.arrays(np.int32, cout, elements=mults))
+    shift = data.draw(hnp.arrays(np.int8, cout, elements=st.integers(shift_lo - 2, shift_lo)))
+    in_zp, out_zp = data.draw(zps), data.draw(zps)
+    lo, hi = data.draw(st.sampled_from([(-128, 127), (-128, 127), data.draw(act_range())]))
+    want = ops.pw_conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, lo, hi)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).pw_conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi), want)
+
+
+@pytest.mark.parametrize("shift", [-24, -23, -22, -13, -3, -2, -1])
+@pytest.mark.parametrize("cin", [16, 64, 80])
+def test_pw_conv_pair_fast_path_edges(fw, shift, cin):
+    """Accumulators at the int32 edges through the fast path's requantization (the
+    sign borrow and out_zp folded into the 64-bit constant): extreme biases and
+    multipliers with out_zp at both ends, where the folded zero point is largest."""
+    rng = np.random.default_rng(cin * 100 - shift)
+    cout, length = 6, 5
+    x = rng.integers(-128, 128, (length, cin), dtype=np.int8)
+    w = rng.integers(-128, 128, (cout, cin), dtype=np.int8)
+    bias = np.array([INT32_MAX - 5, INT32_MIN + 3, 0, -1, 1 << 30, -(1 << 30)], np.int32)
+    mult = np.array([INT32_MAX, 1 << 30, 0, 1, INT32_MAX, 1234567890], np.int32)
+    shifts = np.full(cout, shift, np.int8)
+    for in_zp, out_zp in ((-128, -128), (0, 127), (127, -128), (5, 0)):
+        want = ops.pw_conv(x, w, bias, mult, shifts, in_zp, out_zp, -128, 127)
+        assert_same(fw.pw_conv(x, w, bias, mult, shifts, in_zp, out_zp, -128, 127), want)
+    xs = np.full((length, cin), -128, np.int8)
+    ws = np.full((cout, cin), 127, np.int8)
+    ws[1::2] = -128
+    for in_zp in (-128, 127):
+        for out_zp in (-128, 127):
+            want = ops.pw_conv(xs, ws, bias, mult, shifts, in_zp, out_zp, -128, 127)
+            assert_same(fw.pw_conv(xs, ws, bias, mult, shifts, in_zp, out_zp, -128, 127), want)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), rows=st.integers(2, 7), n_in=st.sampled_from([3, 16, 20, 64, 80, 83]),
+       n_out=st.integers(1, 9), mult=mults, shift=shifts)
+def test_fully_connected_rows_as_time_steps(data, rows, n_in, n_out, mult, shift):
+    """Two or more rows run through the pointwise 2x2 block kernel with per-tensor
+    requantization (the channel-pair fast path when n_in is a multiple of 16)."""
+    x = data.draw(int8_array((rows, n_in)))
+    w = data.draw(int8_array((n_out, n_in)))
+    bias = data.draw(bias_of(n_out))
+    in_zp, out_zp = data.draw(zps), data.draw(zps)
+    lo, hi = data.draw(st.sampled_from([(-128, 127), data.draw(act_range())]))
+    want = ops.fully_connected(x, w, _bias(bias, n_out), mult, shift, in_zp, out_zp, lo, hi)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).fully_connected(x, w, bias, mult, shift, in_zp, out_zp, lo,
+                                                     hi), want)
+
+
 @pytest.mark.parametrize("length,cin,cout", [(1, 1, 1), (2, 64, 64), (3, 67, 5), (8, 16, 2),
                                              (5, 255, 3), (2, 4, 2)])
 @pytest.mark.parametrize("fill", [-128, 127])

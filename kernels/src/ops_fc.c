@@ -147,6 +147,14 @@ void mcusim_fully_connected_s8(const int8_t *x, int32_t rows, int32_t n_in,
                                int32_t in_zp, int32_t out_zp, int32_t act_min, int32_t act_max,
                                int8_t *y)
 {
+    if (rows >= 2 && shift == (int8_t)shift) {
+        /* Rows are time steps of a pointwise convolution with one requantization:
+         * the 2x2 block kernel, each weight word feeding two rows. */
+        const int8_t sh = (int8_t)shift;
+        mcusim_pw_core_s8(x, rows, n_in, w, n_out, bias, &mult, &sh, 0, in_zp, out_zp, act_min,
+                          act_max, y);
+        return;
+    }
     for (int32_t r = 0; r < rows; r++) {
         mcusim_fc_row_s8(x + r * n_in, n_in, w, n_in, n_out, bias, mult, shift,
                          in_zp, out_zp, act_min, act_max, y + r * n_out);

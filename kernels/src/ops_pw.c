@@ -219,18 +219,212 @@ static inline __attribute__((always_inline)) int32_t single(const int8_t *px, co
 #endif
 }
 
+#if MCUSIM_USE_DSP
+/*
+ * The fast path: one output-channel pair over all time-step pairs, the whole
+ * t loop (bias load, 2x2 dot products, requantization of the 4 outputs,
+ * stores, pointer updates) in one asm block, so nothing is spilled and
+ * reloaded per block except the few constants below. Conditions (checked by
+ * pw_conv): cin a multiple of 16, clamp [-128, 127], right shifts
+ * r in [2, 23] on both channels, |out_zp| <= 128. The requantization is
+ * mcusim_rqf_right with two constants folded in:
+ *   c = 2^30 + 2^(30+r) - [x < 0] 2^31:  low word 2^30 | (x & 2^31) (r >= 2),
+ *       high word 2^(r-2) + (x >> 31);
+ *   + out_zp * 2^(32 + r - 1): the zero point added before the final shift
+ *       (exact: it is a multiple of 2^(r-1) in the high word, and the int64
+ *       sum stays below 2^63 for r <= 23, so the high word cannot overflow),
+ * so each output is AND, ORR, ADD, SMLAL, ASR, SSAT; two outputs of one time
+ * step are stored with one STRH (BFI packs them).
+ */
+typedef struct {
+    const int8_t *w0;       /* weight row o (o + 1 follows at +cin) */
+    const int8_t *wend;     /* w0 + cin: the inner loop's end */
+    int32_t b0, b1;         /* biases of o, o + 1 */
+    int32_t m0, rs0, h0;    /* channel o: mult, r - 1, folded high constant */
+    int32_t m1, rs1, h1;
+    int32_t ent;            /* (4 - cin / 16) mod 4: 16-channel quarters the first pass of the
+                             * 64-channel loop skips */
+    int32_t cout, cin;
+    int8_t *py;             /* y + t * cout + o, advanced by the block */
+    const int8_t *paend;    /* x + npairs * 2 * cin */
+} pw_pair_t;
+
+/* The high constant word for r - 1 = rs in [1, 22]: 2^(rs - 1) + out_zp * 2^rs. */
+MCUSIM_INLINE int32_t pw_fold_hi(int32_t rs, int32_t out_zp)
+{
+    return (int32_t)((1u << (rs - 1)) + ((uint32_t)out_zp << rs));
+}
+
+#if !defined(__arm__)
+/* The C twin of PW_PAIR_ASM: the same steps in the same order. */
+MCUSIM_INLINE int32_t pw_rq_fast(int32_t x, int32_t m, int32_t rs, int32_t h)
+{
+    const uint32_t lo = ((uint32_t)x & 0x80000000u) | 0x40000000u;
+    const uint32_t hi = (uint32_t)h + (uint32_t)(x >> 31);
+    const uint64_t p = (((uint64_t)hi << 32) | lo) + (uint64_t)((int64_t)x * m);
+    return (int32_t)mcusim_sat8((int32_t)(uint32_t)(p >> 32) >> rs);
+}
+
+MCUSIM_INLINE void pw_pair_run(const int8_t *pa, pw_pair_t *c, uint32_t off, int32_t c4)
+{
+    do {
+        const int8_t *pb = c->w0;
+        int32_t a00 = c->b0, a01 = c->b1, a10 = a00, a11 = a01;
+        int32_t skip = c->ent;
+        do {
+            for (int32_t q = 0; q < 4; q++) {
+                if (skip) {
+                    skip--;
+                    continue;
+                }
+                PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
+                PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
+                PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
+                PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
+            }
+        } while (pb != c->wend);
+        int8_t *py = c->py;
+        py[0] = (int8_t)pw_rq_fast(a00, c->m0, c->rs0, c->h0);
+        py[c->cout] = (int8_t)pw_rq_fast(a10, c->m0, c->rs0, c->h0);
+        py[1] = (int8_t)pw_rq_fast(a01, c->m1, c->rs1, c->h1);
+        py[c->cout + 1] = (int8_t)pw_rq_fast(a11, c->m1, c->rs1, c->h1);
+        c->py = py + 2 * c->cout;
+        pa += c->cin;
+    } while (pa != c->paend);
+}
+#else
+#define PW_RQ_ASM(a, tm, trs, th)                                     \
+    "and    %[t3], %[" a "], #0x80000000\n\t"                         \
+    "orr    %[t3], %[t3], #0x40000000\n\t"                            \
+    "add    %[t4], %[" th "], %[" a "], asr #31\n\t"                  \
+    "smlal  %[t3], %[t4], %[" a "], %[" tm "]\n\t"                    \
+    "asr    %[" a "], %[t4], %[" trs "]\n\t"                          \
+    "ssat   %[" a "], #8, %[" a "]\n\t"
+
+MCUSIM_INLINE void pw_pair_run(const int8_t *pa, pw_pair_t *c, uint32_t off, int32_t c4)
+{
+    int32_t a00, a01, a10, a11;
+    const int8_t *pb;
+    uint32_t t0, t1, t2, t3, t4, t5;
+    __asm__ volatile(
+        "0:\n\t"
+        "ldr    %[pb], %[w0]\n\t"
+        "ldr    %[a00], %[b0]\n\t"
+        "ldr    %[a01], %[b1]\n\t"
+        "ldr    %[t0], %[ent]\n\t"
+        "mov    %[a10], %[a00]\n\t"
+        "mov    %[a11], %[a01]\n\t"
+        "cmp    %[t0], #0\n\t"
+        "bne    9f\n\t"
+        "1:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP
+        "2:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP
+        "3:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP
+        "4:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP
+        "ldr    %[t0], %[wend]\n\t"
+        "cmp    %[pb], %[t0]\n\t"
+        "bne    1b\n\t"
+        "ldr    %[t0], %[m0]\n\t"
+        "ldr    %[t1], %[rs0]\n\t"
+        "ldr    %[t2], %[h0]\n\t"
+        "ldr    %[pb], %[py]\n\t"
+        "ldr    %[t5], %[cout]\n\t"
+        PW_RQ_ASM("a00", "t0", "t1", "t2")
+        PW_RQ_ASM("a10", "t0", "t1", "t2")
+        "ldr    %[t0], %[m1]\n\t"
+        "ldr    %[t1], %[rs1]\n\t"
+        "ldr    %[t2], %[h1]\n\t"
+        PW_RQ_ASM("a01", "t0", "t1", "t2")
+        PW_RQ_ASM("a11", "t0", "t1", "t2")
+        "bfi    %[a00], %[a01], #8, #24\n\t"
+        "bfi    %[a10], %[a11], #8, #24\n\t"
+        "strh   %[a00], [%[pb]]\n\t"
+        "strh   %[a10], [%[pb], %[t5]]\n\t"
+        "add    %[pb], %[pb], %[t5], lsl #1\n\t"
+        "str    %[pb], %[py]\n\t"
+        "ldr    %[t5], %[cin]\n\t"
+        "ldr    %[t0], %[paend]\n\t"
+        "add    %[pa], %[pa], %[t5]\n\t"
+        "cmp    %[pa], %[t0]\n\t"
+        "bne    0b\n\t"
+        "b      8f\n\t"
+        "9:\n\t"                /* the first pass starts at quarter ent */
+        "cmp    %[t0], #2\n\t"
+        "blt    2b\n\t"
+        "beq    3b\n\t"
+        "b      4b\n\t"
+        "8:\n\t"
+        : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
+          [pa] "+r"(pa), [pb] "=&r"(pb), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
+          [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
+        : [py] "m"(c->py), [c4] "r"(c4), [off] "r"(off), [w0] "m"(c->w0), [wend] "m"(c->wend), [b0] "m"(c->b0),
+          [b1] "m"(c->b1), [ent] "m"(c->ent), [m0] "m"(c->m0), [rs0] "m"(c->rs0),
+          [h0] "m"(c->h0), [m1] "m"(c->m1), [rs1] "m"(c->rs1), [h1] "m"(c->h1),
+          [cout] "m"(c->cout), [cin] "m"(c->cin), [paend] "m"(c->paend)
+        : "cc", "memory");
+}
+#endif
+#endif /* MCUSIM_USE_DSP */
+
+/*
+ * The kernel body, shared with fully_connected (rows as time steps): the
+ * requantization constants of channel o are mult[o * qstride], shift[o * qstride]
+ * (qstride 0: per-tensor).
+ */
 static inline __attribute__((always_inline)) void pw_conv(
     const int8_t *x, int32_t length, int32_t cin, const int8_t *w, int32_t cout,
-    const int32_t *bias, const int32_t *mult, const int8_t *shift, int32_t in_zp, int32_t out_zp,
-    int32_t lo, int32_t hi, int8_t *y, const int full)
+    const int32_t *bias, const int32_t *mult, const int8_t *shift, int32_t qstride,
+    int32_t in_zp, int32_t out_zp, int32_t lo, int32_t hi, int8_t *y, const int full)
 {
     int32_t o = 0;
+#if MCUSIM_USE_DSP
+    /* The fast path's per-layer constants, then per channel pair only what changes. */
+    const int fast = full && cin >= 16 && (cin & 15) == 0 && length >= 2 && out_zp >= -128 &&
+                     out_zp <= 128;
+    pw_pair_t c;
+    const uint32_t off = mcusim_dup16(-in_zp);
+    if (fast) {
+        c.ent = (4 - (cin >> 4)) & 3;
+        c.cout = cout;
+        c.cin = cin;
+        c.paend = x + (length >> 1) * 2 * cin;
+    }
+#endif
     for (; o + 2 <= cout; o += 2) {
+#if MCUSIM_USE_DSP
+        if (fast) {
+            /* right shifts r in [2, 23] on both channels: shift in [-23, -2] */
+            const int32_t s0 = shift[o * qstride], s1 = shift[(o + 1) * qstride];
+            if ((uint32_t)(-s0 - 2) <= 21u && (uint32_t)(-s1 - 2) <= 21u) {
+                const int8_t *w0 = w + o * cin;
+                c.w0 = w0;
+                c.wend = w0 + cin;
+                c.b0 = bias ? bias[o] : 0;
+                c.b1 = bias ? bias[o + 1] : 0;
+                c.m0 = mult[o * qstride];
+                c.rs0 = -s0 - 1;
+                c.h0 = pw_fold_hi(c.rs0, out_zp);
+                c.m1 = mult[(o + 1) * qstride];
+                c.rs1 = -s1 - 1;
+                c.h1 = pw_fold_hi(c.rs1, out_zp);
+                c.py = y + o;
+                pw_pair_run(x, &c, off, cin - 4);
+                if (length & 1) {
+                    const mcusim_rqf_t q0 = mcusim_rqf(c.m0, s0), q1 = mcusim_rqf(c.m1, s1);
+                    int8_t *py = c.py;
+                    py[0] = mcusim_outf8(single(c.paend, w0, cin, c.b0, in_zp), &q0, out_zp, lo,
+                                         hi, full, 0);
+                    py[1] = mcusim_outf8(single(c.paend, w0 + cin, cin, c.b1, in_zp), &q1, out_zp,
+                                         lo, hi, full, 0);
+                }
+                continue;
+            }
+        }
+#endif
         const int8_t *w0 = w + o * cin;
         const int32_t b0 = start_bias(bias, o, w0, cin, in_zp);
         const int32_t b1 = start_bias(bias, o + 1, w0 + cin, cin, in_zp);
-        const mcusim_rqf_t q0 = mcusim_rqf(mult[o], shift[o]);
-        const mcusim_rqf_t q1 = mcusim_rqf(mult[o + 1], shift[o + 1]);
+        const mcusim_rqf_t q0 = mcusim_rqf(mult[o * qstride], shift[o * qstride]);
+        const mcusim_rqf_t q1 = mcusim_rqf(mult[(o + 1) * qstride], shift[(o + 1) * qstride]);
         const int8_t *px = x;
         int8_t *py = y + o;
         int32_t t = length;
@@ -265,11 +459,25 @@ static inline __attribute__((always_inline)) void pw_conv(
     if (o < cout) {
         const int8_t *w0 = w + o * cin;
         const int32_t b0 = start_bias(bias, o, w0, cin, in_zp);
-        const mcusim_rqf_t q0 = mcusim_rqf(mult[o], shift[o]);
+        const mcusim_rqf_t q0 = mcusim_rqf(mult[o * qstride], shift[o * qstride]);
         for (int32_t t = 0; t < length; t++) {
             y[t * cout + o] = mcusim_outf8(single(x + t * cin, w0, cin, b0, in_zp), &q0, out_zp,
                                           lo, hi, full, 0);
         }
+    }
+}
+
+void mcusim_pw_core_s8(const int8_t *x, int32_t length, int32_t cin, const int8_t *w,
+                       int32_t cout, const int32_t *bias, const int32_t *mult,
+                       const int8_t *shift, int32_t qstride, int32_t in_zp, int32_t out_zp,
+                       int32_t act_min, int32_t act_max, int8_t *y)
+{
+    if (act_min == -128 && act_max == 127) {
+        pw_conv(x, length, cin, w, cout, bias, mult, shift, qstride, in_zp, out_zp, -128, 127, y,
+                1);
+    } else {
+        pw_conv(x, length, cin, w, cout, bias, mult, shift, qstride, in_zp, out_zp, act_min,
+                act_max, y, 0);
     }
 }
 
@@ -279,9 +487,6 @@ void mcusim_pw_conv_s8(const int8_t *x, int32_t length, int32_t cin,
                        int32_t in_zp, int32_t out_zp, int32_t act_min, int32_t act_max,
                        int8_t *y)
 {
-    if (act_min == -128 && act_max == 127) {
-        pw_conv(x, length, cin, w, cout, bias, mult, shift, in_zp, out_zp, -128, 127, y, 1);
-    } else {
-        pw_conv(x, length, cin, w, cout, bias, mult, shift, in_zp, out_zp, act_min, act_max, y, 0);
-    }
+    mcusim_pw_core_s8(x, length, cin, w, cout, bias, mult, shift, 1, in_zp, out_zp, act_min,
+                      act_max, y);
 }
