@@ -18,26 +18,10 @@ from rich.text import Text
 
 from mcusim.errors import FormatError
 from mcusim.format.accounting import Accounting
-from mcusim.format.spec import CATEGORIES, MODE_NAMES, Mode, Op, PlanKind
+from mcusim.format.spec import CATEGORIES, MODE_NAMES, Mode, PlanKind
 from mcusim.model import MemoryPlan, Model
 from mcusim.plan import synth_workspace_size
 from mcusim.reference.synth import synthesis_macs
-
-
-def layer_macs(model: Model, index: int) -> int:
-    """Multiply-accumulates of one layer for one input window (0 for ops without weights)."""
-    layer = model.layers[index]
-    out = model.tensors[layer.output]
-    cin = model.tensors[layer.inputs[0]].channels
-    if layer.op == Op.CONV:
-        return out.length * out.channels * layer.kernel * cin
-    if layer.op == Op.DW_CONV:
-        return out.length * out.channels * layer.kernel
-    if layer.op == Op.PW_CONV:
-        return out.length * out.channels * cin
-    if layer.op == Op.FULLY_CONNECTED:
-        return out.channels * model.tensors[layer.inputs[0]].length * cin
-    return 0
 
 
 def live_activation_peak(plan: MemoryPlan) -> int:
@@ -122,7 +106,7 @@ class Report:
             rows.append(LayerRow(i, layer.name, layer.op.name.lower(), layer.is_generated,
                                  layer.category if lb.total else "-", (out.length, out.channels),
                                  model.layer_weight_shape(i), lb.total + code,
-                                 layer_macs(model, i), gen_macs.get(i, 0)))
+                                 model.layer_macs(i), gen_macs.get(i, 0)))
         plans = tuple(PlanRow.of(mode, model.plans[mode]) for mode in (Mode.BOOT, Mode.LAZY)
                       if mode in model.plans)
         gen = None
@@ -258,5 +242,5 @@ def inspect_file(path: str | Path) -> Report:
     return inspect_bytes(data, path)
 
 
-__all__ = ["Report", "LayerRow", "PlanRow", "layer_macs", "live_activation_peak", "inspect_bytes",
+__all__ = ["Report", "LayerRow", "PlanRow", "live_activation_peak", "inspect_bytes",
            "inspect_file"]

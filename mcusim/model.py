@@ -156,6 +156,19 @@ class Model:
         t = self.tensors[self.input_tensor]
         return t.length, t.channels
 
+    def layer_macs(self, index: int) -> int:
+        """Multiply-accumulates of one layer for one window (0 for ops without weights)."""
+        layer = self.layers[index]
+        out = self.tensors[layer.output]
+        src = self.tensors[layer.inputs[0]]
+        if layer.op == Op.CONV:
+            return out.length * out.channels * layer.kernel * src.channels
+        if layer.op == Op.DW_CONV:
+            return out.length * out.channels * layer.kernel
+        if layer.op in (Op.PW_CONV, Op.FULLY_CONNECTED):
+            return out.length * out.channels * src.channels
+        return 0
+
     def layer_weight_shape(self, index: int) -> tuple[int, ...] | None:
         """The kernel shape of a layer (also for generated PW layers)."""
         layer = self.layers[index]

@@ -94,6 +94,9 @@ def test_a_refused_job_is_a_typed_error():
                   mode="boot")
     assert info.value.status == 6                  # MCUSIM_E_ARENA
     assert info.value.detail == model.plans[0].arena_size
+    message = str(info.value)
+    assert f"the boot plan needs a {model.plans[0].arena_size:,}-byte arena" in message
+    assert f"the stm32l073rz image has {info.value.aux:,} bytes; try --mode lazy" in message
 
 
 def test_cli_run_emulate(tmp_path, tiny):

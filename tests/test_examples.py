@@ -12,7 +12,6 @@ from mcusim.errors import ExampleError
 from mcusim.examples import BUNDLED, EXAMPLES, build_example, bundled_model_path
 from mcusim.format import account, read_model
 from mcusim.format.spec import DType, Mode, Op, PlanKind
-from mcusim.inspect import layer_macs
 from mcusim.plan import plan_conflicts, plan_memory
 from mcusim.reference import quant
 from mcusim.reference.synth import synthesize_model
@@ -115,7 +114,7 @@ def test_ecg_int8_computes_what_ecg_225k_computes():
 
 def test_ecg_225k_compute_and_lazy_sram():
     model = example("ecg-225k")
-    macs = sum(layer_macs(model, i) for i in range(len(model.layers)))
+    macs = sum(model.layer_macs(i) for i in range(len(model.layers)))
     assert 9e6 <= macs <= 15e6, macs
     lazy = model.plans[Mode.LAZY]
     (scratch,) = lazy.of_kind(PlanKind.KERNEL_SCRATCH)

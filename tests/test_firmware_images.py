@@ -21,7 +21,6 @@ import importlib.util
 import json
 import shutil
 import subprocess
-from pathlib import Path
 
 import numpy as np
 import pytest

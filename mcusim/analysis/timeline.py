@@ -114,7 +114,7 @@ class SramTimeline:
         pts = sorted(self.points, key=lambda p: p.cycle)
         j, held = 0, None
         for x in range(width):
-            lo, hi = end * x / width, end * (x + 1) / width
+            hi = end * (x + 1) / width
             best = held
             while j < len(pts) and pts[j].cycle < hi:
                 if best is None or pts[j].total > best.total:

@@ -108,19 +108,17 @@ def _shape_and_macs(model, index: int) -> tuple[str, str, int]:
     dst = model.tensors[layer.output]
     op = Op(layer.op)
     if op == Op.CONV:
-        return op.name.lower(), f"T={dst.length} {src.channels}->{dst.channels} K={layer.kernel}", \
-            dst.length * dst.channels * layer.kernel * src.channels
-    if op == Op.DW_CONV:
-        return op.name.lower(), f"T={dst.length} C={dst.channels} K={layer.kernel} " \
-                                f"s={layer.stride}", dst.length * dst.channels * layer.kernel
-    if op == Op.PW_CONV:
-        kind = "pw_conv (generated)" if layer.is_generated else "pw_conv"
-        return kind, f"T={dst.length} {src.channels}->{dst.channels}", \
-            dst.length * dst.channels * src.channels
-    if op == Op.FULLY_CONNECTED:
-        return op.name.lower(), f"{src.length * src.channels}->{dst.channels}", \
-            src.length * src.channels * dst.channels
-    return op.name.lower(), f"T={src.length} C={src.channels}", 0
+        shape = f"T={dst.length} {src.channels}->{dst.channels} K={layer.kernel}"
+    elif op == Op.DW_CONV:
+        shape = f"T={dst.length} C={dst.channels} K={layer.kernel} s={layer.stride}"
+    elif op == Op.PW_CONV:
+        shape = f"T={dst.length} {src.channels}->{dst.channels}"
+    elif op == Op.FULLY_CONNECTED:
+        shape = f"{src.length * src.channels}->{dst.channels}"
+    else:
+        shape = f"T={src.length} C={src.channels}"
+    kind = "pw_conv (generated)" if layer.is_generated else op.name.lower()
+    return kind, shape, model.layer_macs(index)
 
 
 def bench_kernels(models=DEFAULT_MODELS, cores=tuple(CORE_TARGETS), progress=None

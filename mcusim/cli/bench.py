@@ -76,9 +76,7 @@ def host(models, windows, rounds, tflm_budget, doc, no_doc, no_first_start, as_j
     same exported network and windows: windows/s, ratio, cold start."""
     from rich.console import Console
 
-    from mcusim.bench import update_section
     from mcusim.bench.host import DEFAULT_MODELS, SECTION, bench_host
-    from mcusim.cli import console
 
     err = Console(stderr=True)
 
@@ -88,19 +86,7 @@ def host(models, windows, rounds, tflm_budget, doc, no_doc, no_first_start, as_j
 
     result = bench_host(models or DEFAULT_MODELS, windows, rounds, tflm_budget,
                         not no_first_start, progress)
-    wrote = None
-    if not no_doc and Path(doc).parent.is_dir():
-        update_section(doc, SECTION, result.to_markdown())
-        wrote = doc
-    if as_json:
-        click.echo(json.dumps({**result.to_dict(), "doc": wrote}))
-        return
-    console().print(result)
-    if wrote:
-        console().print(f"wrote the '{SECTION}' section of {wrote}", markup=False)
-    elif not no_doc:
-        console().print(f"not written: {Path(doc).parent} does not exist (see --doc)",
-                        markup=False)
+    _report(result, SECTION, doc, not no_doc, as_json)
 
 
 @command.command("emulator")
@@ -123,24 +109,13 @@ def emulator(model, target, windows, mode, rounds, doc, no_doc, as_json) -> None
     firmware and job: instructions per second and their ratio (target >= 50%)."""
     from rich.console import Console
 
-    from mcusim.bench import update_section
     from mcusim.bench.emulator import SECTION, bench_emulator
-    from mcusim.cli import console
 
     err = Console(stderr=True)
     result = bench_emulator(model, target, windows, mode, rounds,
                             progress=None if as_json else
                             (lambda what: err.print(what, markup=False)))
-    wrote = None
-    if not no_doc and Path(doc).parent.is_dir():
-        update_section(doc, SECTION, result.to_markdown())
-        wrote = doc
-    if as_json:
-        click.echo(json.dumps({**result.to_dict(), "doc": wrote}))
-        return
-    console().print(result)
-    if wrote:
-        console().print(f"wrote the '{SECTION}' section of {wrote}", markup=False)
+    _report(result, SECTION, doc, not no_doc, as_json)
 
 
 @command.command("kernels")
@@ -160,24 +135,35 @@ def kernels(cores, models, doc, no_doc, as_json) -> None:
     shapes, per core, from the firmware's trace markers in the emulator."""
     from rich.console import Console
 
-    from mcusim.bench import update_section
     from mcusim.bench.kernels import CORE_TARGETS, DEFAULT_MODELS, SECTION, bench_kernels
-    from mcusim.cli import console
 
     err = Console(stderr=True)
     result = bench_kernels(models or DEFAULT_MODELS, cores or tuple(CORE_TARGETS),
                            progress=None if as_json else
                            (lambda what: err.print(f"running {what} ...", markup=False)))
+    # a partial run (some cores or models) never overwrites the full figures
+    _report(result, SECTION, doc, not no_doc and not cores and not models, as_json)
+
+
+def _report(result, section: str, doc: str, write: bool, as_json: bool) -> None:
+    """Write the benchmark's section of the markdown file when asked and the
+    file's directory exists, then print the result (JSON, or rich)."""
+    from mcusim.bench import update_section
+    from mcusim.cli import console
+
     wrote = None
-    if not no_doc and not cores and not models and Path(doc).parent.is_dir():
-        update_section(doc, SECTION, result.to_markdown())
+    if write and Path(doc).parent.is_dir():
+        update_section(doc, section, result.to_markdown())
         wrote = doc
     if as_json:
         click.echo(json.dumps({**result.to_dict(), "doc": wrote}))
         return
     console().print(result)
     if wrote:
-        console().print(f"wrote the '{SECTION}' section of {wrote}", markup=False)
+        console().print(f"wrote the '{section}' section of {wrote}", markup=False)
+    elif write:
+        console().print(f"not written: {Path(doc).parent} does not exist (see --doc)",
+                        markup=False)
 
 
 __all__ = ["command"]

@@ -37,11 +37,27 @@ class FirmwareStatusError(McusimError):
     arena too small, too many windows... ``status``, ``detail``, ``aux`` are the
     mailbox's fields; ``text`` what the firmware printed."""
 
-    def __init__(self, status: int, detail: int, aux: int, text: str, target: str):
+    def __init__(self, status: int, detail: int, aux: int, text: str, target: str,
+                 mode: str | None = None):
         self.status, self.detail, self.aux, self.text = status, detail, aux, text
         name = fw.STATUS_NAMES.get(status, str(status))
-        super().__init__(f"the {target} firmware refused the job: status {status} ({name}), "
-                         f"detail 0x{detail:x}, aux 0x{aux:x}")
+        message = (f"the {target} firmware refused the job: status {status} ({name}), "
+                   f"detail 0x{detail:x}, aux 0x{aux:x}")
+        hint = _status_hint(name, detail, aux, target, mode)
+        super().__init__(f"{message}: {hint}" if hint else message)
+
+
+def _status_hint(name: str, detail: int, aux: int, target: str, mode: str | None) -> str:
+    """What a refusal means for the user, for the refusals a user can act on."""
+    if name == "E_ARENA":
+        plan = f"the {mode} plan" if mode else "the plan"
+        other = {"boot": " try --mode lazy, or", "lazy": ""}.get(mode or "", "")
+        return (f"{plan} needs a {detail:,}-byte arena and the {target} image has {aux:,} "
+                f"bytes;{other} see `mcusim compare FILE --target {target}` for both modes "
+                f"measured with the overflow")
+    if name == "E_WINDOWS":
+        return f"{detail:,} windows asked, the I/O buffers hold {aux:,}"
+    return ""
 
 
 @dataclass
@@ -128,6 +144,7 @@ class ModelRun:
     mismatch: str | None = None
     spans: list = field(default_factory=list)
     what_if_arena: int = 0             # bytes of what-if SRAM the arena ran in (0: the part's own)
+    layer_info: list = field(default_factory=list)  # (name, op, MACs per window) per layer
 
     @property
     def windows(self) -> int:
@@ -193,14 +210,19 @@ class ModelRun:
         if c.layers:
             lt = Table(title="per layer (cycles per window)", title_justify="left", box=None,
                        padding=(0, 2))
-            lt.add_column("layer", justify="right")
-            lt.add_column("cycles", justify="right")
+            for name, justify in (("layer", "right"), ("name", "left"), ("op", "left"),
+                                  ("cycles", "right"), ("MAC/cycle", "right")):
+                lt.add_column(name, justify=justify)
             if c.lazy_synthesis_layers:
                 lt.add_column("lazy synthesis", justify="right")
             if c.boot_synthesis_layers:
                 lt.add_column("boot synthesis", justify="right")
             for i in sorted(c.layers):
-                row = [str(i), f"{int(np.mean(c.layers[i])):,}"]
+                name, op, macs = (self.layer_info[i] if i < len(self.layer_info)
+                                  else ("", "", 0))
+                cycles = float(np.mean(c.layers[i]))
+                row = [str(i), name, op, f"{int(cycles):,}",
+                       f"{macs / cycles:.2f}" if macs and cycles else ""]
                 if c.lazy_synthesis_layers:
                     v = c.lazy_synthesis_layers.get(i)
                     row.append(f"{int(np.mean(v)):,}" if v else "")
@@ -211,6 +233,12 @@ class ModelRun:
             yield lt
         for note in self.emulation.model_notes + self.emulation.notes:
             yield f"note: {note}"
+
+
+def _layer_info(model) -> list[tuple[str, str, int]]:
+    """Name, op (marking generated PW layers) and MACs per window of every layer."""
+    return [(layer.name, layer.op.name.lower() + (" (generated)" if layer.is_generated else ""),
+             model.layer_macs(i)) for i, layer in enumerate(model.layers)]
 
 
 def _model_bytes_and_model(model):
@@ -329,7 +357,7 @@ def run_model(model, windows: np.ndarray | None = None, *, target: str = "nrf528
     box = fw.unpack_mailbox(machine.read_memory(sym["mcusim_mailbox"], fw.MAILBOX_BYTES))
     if box["status"] != 0 or box["done"] != fw.DONE:
         raise FirmwareStatusError(box["status"], box["detail"], box["aux"],
-                                  result.output.decode("utf-8", "replace"), target)
+                                  result.output.decode("utf-8", "replace"), target, mode)
     records = np.frombuffer(machine.read_memory(out_addr, n * record), np.uint8).reshape(n, record) \
         if n else np.zeros((0, record), np.uint8)
     outputs, classes = fw.read_outputs(records, n_out)
@@ -340,7 +368,8 @@ def run_model(model, windows: np.ndarray | None = None, *, target: str = "nrf528
     run = ModelRun(model=name, target=target, core=tgt.core, clock_hz=tgt.clock_hz, mode=mode,
                    outputs=outputs, classes=classes, synthesized=box["synthesized"],
                    cycles=cycles, sram=sram, flash=flash, emulation=result,
-                   spans=list(decoder.spans), what_if_arena=what_if_arena)
+                   spans=list(decoder.spans), what_if_arena=what_if_arena,
+                   layer_info=_layer_info(parsed))
     if decoder.errors:
         result.notes.extend(decoder.errors)
     if verify and accounting:
