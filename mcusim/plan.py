@@ -28,20 +28,27 @@ class BufferRequest:
     last: int
 
 
-def synth_workspace_size(model: Model) -> int:
-    """Bytes of generator activations needed while synthesizing one kernel row.
+SYNTH_ROWS = 8
+"""Kernel rows synthesized per batch (``MCUSIM_SYNTH_ROWS`` in the firmware): the
+micro-MLP and head FULLY_CONNECTED layers run on this many rows at once."""
 
-    The input vector (code ++ row embedding), two ping-pong int8 buffers for the
-    micro-MLP's outputs, and the int32 partial sums of the first layer over the
-    code (the code is the same for every row of a layer, so its share of the
-    first layer's accumulators is computed once per layer).
+
+def synth_workspace_size(model: Model) -> int:
+    """Bytes of generator activations needed while synthesizing a kernel,
+    ``SYNTH_ROWS`` rows at a time.
+
+    The input vector (code ++ row embedding; kept in the layout although the
+    firmware reads both in place), two ping-pong int8 buffers for ``SYNTH_ROWS``
+    rows of the micro-MLP's outputs, and the int32 partial sums of the first
+    layer over the code (the code is the same for every row of a layer, so its
+    share of the first layer's accumulators is computed once per layer).
     """
     gen = model.generator
     if gen is None:
         return 0
     d_in = gen.d_code + gen.d_emb
     widest = max(fc.out_features for fc in gen.mlp)
-    return align(d_in, 4) + 2 * align(widest, 4) + 4 * gen.mlp[0].out_features
+    return align(d_in, 4) + 2 * align(SYNTH_ROWS * widest, 4) + 4 * gen.mlp[0].out_features
 
 
 def generated_kernel_size(model: Model, gen_index: int) -> int:
@@ -138,4 +145,4 @@ def activation_peak(plan: MemoryPlan) -> int:
 
 
 __all__ = ["BufferRequest", "buffer_requests", "place_greedy", "plan_memory", "plan_conflicts",
-           "synth_workspace_size", "generated_kernel_size", "tensor_lifetimes", "activation_peak"]
+           "SYNTH_ROWS", "synth_workspace_size", "generated_kernel_size", "tensor_lifetimes", "activation_peak"]

@@ -211,9 +211,9 @@ def test_pw_conv_fused_requant_edges(fw, shift):
        cin=st.sampled_from([16, 32, 48, 64, 80, 96, 112, 128, 144]), cout=st.integers(1, 7),
        shift_lo=st.sampled_from([-24, -23, -12, -2, -1, 0, 1]))
 def test_pw_conv_pair_fast_path(data, length, cin, cout, shift_lo):
-    """The one-asm-block channel-pair path: fan-ins that are multiples of 16 entering
+    """The one-asm-block channel-pair runs: fan-ins that are multiples of 16 entering
     the 64-channel loop at each quarter, even and odd T (the odd step after it), odd
-    Cout, right shifts at and beyond its [2, 23] range mixed within a pair (pairs
+    Cout, right shifts at and beyond its [1, 23] range mixed within a pair (pairs
     that fall back), every out_zp, both clamps."""
     x = data.draw(int8_array((length, cin)))
     w = data.draw(int8_array((cout, cin)))
@@ -227,7 +227,7 @@ def test_pw_conv_pair_fast_path(data, length, cin, cout, shift_lo):
         assert_same(firmware_host(v).pw_conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi), want)
 
 
-@pytest.mark.parametrize("shift", [-24, -23, -22, -13, -3, -2, -1])
+@pytest.mark.parametrize("shift", [-24, -23, -22, -13, -3, -2, -1, 0])
 @pytest.mark.parametrize("cin", [16, 64, 80])
 def test_pw_conv_pair_fast_path_edges(fw, shift, cin):
     """Accumulators at the int32 edges through the fast path's requantization (the
@@ -250,6 +250,29 @@ def test_pw_conv_pair_fast_path_edges(fw, shift, cin):
         for out_zp in (-128, 127):
             want = ops.pw_conv(xs, ws, bias, mult, shifts, in_zp, out_zp, -128, 127)
             assert_same(fw.pw_conv(xs, ws, bias, mult, shifts, in_zp, out_zp, -128, 127), want)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), length=st.integers(1, 9),
+       cin=st.sampled_from([16, 32, 48, 64, 80, 128, 144]), cout=st.integers(1, 13),
+       shift_set=st.sampled_from([(-1,), (-1, -2), (-1, -23), (-23,), (-1, 0), (-2, -24),
+                                  (-1, -2, 0, 1, -24), (-23, -22, -1, -31)]))
+def test_pw_conv_pair_runs(data, length, cin, cout, shift_set):
+    """The channel-pair runs: right shifts 1 (the r = 1 folded constant) to 23 in
+    one asm block over consecutive pairs, runs broken by pairs with shifts 0, left
+    or beyond 23 (the general blocks, then a new run), T = 1 and odd T, odd Cout,
+    no bias, out_zp at +-128."""
+    x = data.draw(int8_array((length, cin)))
+    w = data.draw(int8_array((cout, cin)))
+    bias = data.draw(bias_of(cout))
+    mult = data.draw(hnp.arrays(np.int32, cout, elements=mults))
+    shift = data.draw(hnp.arrays(np.int8, cout, elements=st.sampled_from(shift_set)))
+    in_zp = data.draw(zps)
+    out_zp = data.draw(st.one_of(zps, st.sampled_from([-128, 127])))
+    lo, hi = data.draw(st.sampled_from([(-128, 127), (-128, 127), data.draw(act_range())]))
+    want = ops.pw_conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, lo, hi)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).pw_conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi), want)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
@@ -301,6 +324,72 @@ def test_conv(data, length, cin, cout, kernel, stride, dilation, padding):
     for v in VARIANTS:
         assert_same(firmware_host(v).conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi, **kw),
                     want)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), length=st.integers(1, 40),
+       shape=st.sampled_from([(1, 7), (1, 5), (1, 8), (2, 4), (2, 3), (4, 2), (8, 1), (1, 3),
+                              (3, 3), (1, 1)]),
+       cout=st.integers(1, 9), stride=st.integers(1, 3), padding=st.sampled_from(["same", "valid"]))
+def test_conv_stem_fast_path(data, length, shape, cout, stride, padding):
+    """The stem path (kernel * cin <= 8, dilation 1): 8-byte windows inside the input
+    through SXTAB16/SMLAD with zero-padded weights, the edges through the general
+    path, inputs too short for any 8-byte window, every requantization kind."""
+    cin, kernel = shape
+    assume(ops.out_length(length, kernel, stride, 1, padding) >= 1)
+    x = data.draw(int8_array((length, cin)))
+    w = data.draw(int8_array((cout, kernel, cin)))
+    bias = data.draw(bias_of(cout))
+    mult, shift = data.draw(requant(cout))
+    in_zp, out_zp = data.draw(zps), data.draw(zps)
+    lo, hi = data.draw(st.sampled_from([(-128, 127), data.draw(act_range())]))
+    kw = dict(stride=stride, dilation=1, padding=padding)
+    want = ops.conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, lo, hi, **kw)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi, **kw),
+                    want)
+
+
+@settings(max_examples=EXAMPLES, deadline=None)
+@given(data=st.data(), length=st.integers(1, 40),
+       shape=st.sampled_from([(1, 7), (1, 5), (1, 8), (2, 4), (2, 3), (4, 2), (8, 1), (1, 1)]),
+       cout=st.integers(1, 9), stride=st.integers(1, 3), padding=st.sampled_from(["same", "valid"]),
+       shift_lo=st.sampled_from([-23, -20, -9, -4]))
+def test_conv_stem_folded(data, length, shape, cout, stride, padding, shift_lo):
+    """The stem's folded path (every shift a right shift in [2, 23], clamp -128..127,
+    in_zp folded into the bias, out_zp into the rounding constant): the asm pairs of
+    outputs, the odd last one, the edge windows padded with in_zp."""
+    cin, kernel = shape
+    assume(ops.out_length(length, kernel, stride, 1, padding) >= 1)
+    x = data.draw(int8_array((length, cin)))
+    w = data.draw(int8_array((cout, kernel, cin)))
+    bias = data.draw(bias_of(cout))
+    mult = data.draw(hnp.arrays(np.int32, cout, elements=mults))
+    shift = data.draw(hnp.arrays(np.int8, cout, elements=st.integers(shift_lo, shift_lo + 2)))
+    in_zp, out_zp = data.draw(zps), data.draw(zps)
+    kw = dict(stride=stride, dilation=1, padding=padding)
+    want = ops.conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, -128, 127, **kw)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).conv(x, w, bias, mult, shift, in_zp, out_zp, -128, 127, **kw),
+                    want)
+
+
+@pytest.mark.parametrize("shift", [-31, -24, -23, -17, -2, -1, 0, 1, 30])
+def test_conv_stem_edges(fw, shift):
+    """Accumulators at the int32 edges through the stem path's fused requantization."""
+    rng = np.random.default_rng(shift + 300)
+    cout, length = 6, 32
+    x = rng.integers(-128, 128, (length, 1), dtype=np.int8)
+    w = rng.integers(-128, 128, (cout, 7, 1), dtype=np.int8)
+    bias = np.array([INT32_MAX - 5, INT32_MIN + 3, 0, -1, 1 << 30, -(1 << 30)], np.int32)
+    mult = np.array([INT32_MAX, 1 << 30, 0, 1, INT32_MAX, 1234567890], np.int32)
+    shifts = np.full(cout, shift, np.int8)
+    for in_zp, out_zp in ((-128, -128), (127, 127), (0, 5), (-128, 127), (127, -128)):
+        for lo, hi in ((-128, 127), (-20, 90)):
+            for padding in ("same", "valid"):
+                kw = dict(stride=2, dilation=1, padding=padding)
+                want = ops.conv(x, w, bias, mult, shifts, in_zp, out_zp, lo, hi, **kw)
+                assert_same(fw.conv(x, w, bias, mult, shifts, in_zp, out_zp, lo, hi, **kw), want)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
@@ -397,7 +486,10 @@ def test_add(data, length, channels):
             assume(False)
         qa, qb, qo = (p.a_mult, p.a_shift), (p.b_mult, p.b_shift), (p.out_mult, p.out_shift)
     else:
-        qa, qb, qo = ((data.draw(mults), data.draw(st.integers(-31, 0))) for _ in range(3))
+        # TFLite's add multipliers are below one (shift <= 0); the format allows
+        # left shifts too, which take the firmware's general loop
+        add_shifts = st.one_of(st.integers(-31, 0), st.integers(1, 30))
+        qa, qb, qo = ((data.draw(mults), data.draw(add_shifts)) for _ in range(3))
     a_zp, b_zp, out_zp = data.draw(zps), data.draw(zps), data.draw(zps)
     lo, hi = data.draw(act_range())
     want = ops.add(a, b, a_zp, *qa, b_zp, *qb, out_zp, *qo, lo, hi)
@@ -700,3 +792,86 @@ def test_trace_record_ids_are_documented():
     doc = (Path(__file__).resolve().parent.parent / "docs" / "firmware.md").read_text()
     for value, name in PHASES.items():
         assert f"MCUSIM_PHASE_{name.upper()}" in doc, name
+
+
+# --------------------------------------------------------------------------
+# batched synthesis: MCUSIM_SYNTH_ROWS rows per batch, any Cout
+# --------------------------------------------------------------------------
+def _one_generated_pw_model(cout: int, cin: int = 6, d_code: int = 5, d_emb: int = 7,
+                            hidden: int = 9, latent: int = 5, seed: int = 0):
+    """input -> conv -> generated PW (cout x cin) -> GAP -> FC -> ARGMAX, with odd
+    generator widths so every remainder path of the batched FCs runs."""
+    from modelgen import _Builder
+    from mcusim.format.spec import DType, Op, Padding
+    from mcusim.model import GeneratedLayer, Generator, Model, Tensor
+    from mcusim.plan import plan_memory
+
+    b = _Builder(seed)
+    x = b.tensor(16, 1)
+    t1 = b.tensor(16, cin)
+    b.add_layer("stem", Op.CONV, (x,), t1, kernel=3, padding=Padding.SAME, relu=True)
+    t2 = b.tensor(16, cout)
+    b.add_layer("pw", Op.PW_CONV, (t1,), t2, generated=0, category="codes", relu=True)
+    t3 = b.tensor(1, cout, like=t2)
+    b.add_layer("gap", Op.GLOBAL_AVG_POOL, (t2,), t3, weighted=False)
+    t4 = b.tensor(1, 3)
+    b.add_layer("fc", Op.FULLY_CONNECTED, (t3,), t4)
+    t5 = len(b.tensors)
+    b.tensors.append(Tensor(1, 1, 0.0, 0, DType.INT32))
+    b.add_layer("argmax", Op.ARGMAX, (t4,), t5, weighted=False)
+    in_zp = int(b.rng.integers(-128, 128))
+    h1 = b.fc(d_code + d_emb, hidden, in_zp, relu=True)
+    lat = b.fc(hidden, latent, h1.out_zp)
+    head = b.fc(latent, cin, lat.out_zp, out_zp=0)
+    gen = Generator(d_code=d_code, in_scale=0.05, in_zp=in_zp,
+                    embeddings=b.weights(cout + 3, d_emb), mlp=[h1, lat], heads=[head])
+    model = Model(name=f"gen-pw-{cout}", sample_rate_hz=360, tensors=b.tensors, layers=b.layers,
+                  input_tensor=x, output_tensor=t4, class_tensor=t5, generator=gen,
+                  generated=[GeneratedLayer(layer=1, head=0, code=b.weights(d_code))])
+    model.plans = plan_memory(model)
+    return model
+
+
+def _batch_couts():
+    from mcusim.plan import SYNTH_ROWS as R
+    return sorted({1, 2, 3, R - 1, R, R + 1, 2 * R + 3, 3 * R + 1})
+
+
+@pytest.mark.parametrize("cout", _batch_couts())
+def test_batched_synthesis_equals_reference_any_cout(fw, cout):
+    """Cout = 1, odd, below / at / above one batch, and a remainder batch after full ones."""
+    for widths in ({}, {"d_code": 4, "d_emb": 12, "hidden": 16, "latent": 8},
+                   {"d_code": 3, "d_emb": 1, "hidden": 1, "latent": 2, "cin": 1}):
+        model = _one_generated_pw_model(cout, seed=cout, **widths)
+        data = write_model(model)
+        want = synth.synthesize_model(model)[0]
+        # in a workspace of exactly the planned size
+        got = fw.synth(data, 0, *want.shape, synth_workspace_size(model))
+        assert_same(got, want)
+
+
+@pytest.mark.parametrize("mode", [Mode.BOOT, Mode.LAZY])
+@pytest.mark.parametrize("cout", [1, 5, 11])
+def test_batched_synthesis_whole_model_both_modes(fw, cout, mode):
+    model = _one_generated_pw_model(cout, seed=100 + cout)
+    data = write_model(model)
+    windows = _windows(model, 2, seed=cout)
+    out_nbytes = model.tensors[model.output_tensor].nbytes
+    r = fw.run(data, windows, int(mode), arena_size=model.plans[mode].arena_size)
+    assert r.status_name == "OK", (r.status_name, r.mailbox.detail, r.mailbox.aux)
+    assert r.mailbox.arena_used == model.plans[mode].arena_size
+    for k, win in enumerate(windows):
+        out, cls = reference_run(model, win)
+        assert_same(r.outputs(out_nbytes)[k].reshape(out.shape), out)
+        assert r.classes(out_nbytes)[k] == cls
+
+
+def test_workspace_holds_synth_rows():
+    """The planned workspace has room for SYNTH_ROWS rows of the widest FC output,
+    twice, besides the input vector and FC_0's int32 partial sums."""
+    from mcusim.plan import SYNTH_ROWS
+    model = _one_generated_pw_model(5)
+    gen = model.generator
+    widest = max(fc.out_features for fc in gen.mlp)
+    need = 2 * SYNTH_ROWS * widest + 4 * gen.mlp[0].out_features
+    assert synth_workspace_size(model) >= need + gen.d_code + gen.d_emb

@@ -9,6 +9,12 @@
 
 #include "mcusim_model.h"
 
+/* Kernel rows synthesized per batch: the micro-MLP and head FULLY_CONNECTED
+ * layers run on this many rows at once (the 2x2-blocked FC kernel), and the
+ * planned workspace holds this many rows of activations
+ * (mcusim/plan.py SYNTH_ROWS; docs/synthesis.md section 4). */
+#define MCUSIM_SYNTH_ROWS 8u
+
 /* Write generated layer g's int8 [cout][cin] kernel (row-major, as the reference
  * emits it) to `kernel`, using `workspace` (mcusim_synth_workspace_size bytes,
  * 4-byte aligned) for the generator's activations. */

@@ -74,6 +74,34 @@ static int32_t folded_bias(const int32_t *bias, int32_t o, const int8_t *row, in
     "smlad  %[a11], %[t2], %[t1], %[a11]\n\t"                         \
     "smlad  %[a11], %[t5], %[t3], %[a11]\n\t"
 
+/* The last step of the run's 64-channel loop: the loop end (wend, in the run's
+ * frame at [sp, #4]) loaded in the step's load group and compared at once (SXTB16,
+ * SXTAB16 and SMLAD leave the flags alone), so the loop end costs one cycle
+ * plus the branch. Only inside pw_run's asm (its frame). */
+#define PW_ASM_STEP_END                                                   \
+    "ldr    %[t0], [%[pa]], #4\n\t"                                   \
+    "ldr    %[t1], [%[pb]], #4\n\t"                                   \
+    "ldr    %[t2], [%[pa], %[c4]]\n\t"                                \
+    "ldr    %[t5], [sp, #4]\n\t"                                      \
+    "cmp    %[pb], %[t5]\n\t"                                         \
+    "sxtb16 %[t3], %[t1], ror #8\n\t"                                 \
+    "sxtb16 %[t1], %[t1]\n\t"                                         \
+    "sxtab16 %[t4], %[off], %[t0], ror #8\n\t"                        \
+    "sxtab16 %[t0], %[off], %[t0]\n\t"                                \
+    "smlad  %[a00], %[t0], %[t1], %[a00]\n\t"                         \
+    "smlad  %[a00], %[t4], %[t3], %[a00]\n\t"                         \
+    "sxtab16 %[t5], %[off], %[t2], ror #8\n\t"                        \
+    "sxtab16 %[t2], %[off], %[t2]\n\t"                                \
+    "smlad  %[a10], %[t2], %[t1], %[a10]\n\t"                         \
+    "smlad  %[a10], %[t5], %[t3], %[a10]\n\t"                         \
+    "ldr    %[t1], [%[pb], %[c4]]\n\t"                                \
+    "sxtb16 %[t3], %[t1], ror #8\n\t"                                 \
+    "sxtb16 %[t1], %[t1]\n\t"                                         \
+    "smlad  %[a01], %[t0], %[t1], %[a01]\n\t"                         \
+    "smlad  %[a01], %[t4], %[t3], %[a01]\n\t"                         \
+    "smlad  %[a11], %[t2], %[t1], %[a11]\n\t"                         \
+    "smlad  %[a11], %[t5], %[t3], %[a11]\n\t"
+
 /* n16 > 0 iterations of 16 channels. */
 #define PW_LOOP16(pa, pb, c4, off, end, a00, a01, a10, a11)                                      \
     do {                                                                                         \
@@ -221,131 +249,249 @@ static inline __attribute__((always_inline)) int32_t single(const int8_t *px, co
 
 #if MCUSIM_USE_DSP
 /*
- * The fast path: one output-channel pair over all time-step pairs, the whole
- * t loop (bias load, 2x2 dot products, requantization of the 4 outputs,
- * stores, pointer updates) in one asm block, so nothing is spilled and
- * reloaded per block except the few constants below. Conditions (checked by
- * pw_conv): cin a multiple of 16, clamp [-128, 127], right shifts
- * r in [2, 23] on both channels, |out_zp| <= 128. The requantization is
- * mcusim_rqf_right with two constants folded in:
- *   c = 2^30 + 2^(30+r) - [x < 0] 2^31:  low word 2^30 | (x & 2^31) (r >= 2),
- *       high word 2^(r-2) + (x >> 31);
- *   + out_zp * 2^(32 + r - 1): the zero point added before the final shift
- *       (exact: it is a multiple of 2^(r-1) in the high word, and the int64
- *       sum stays below 2^63 for r <= 23, so the high word cannot overflow),
- * so each output is AND, ORR, ADD, SMLAL, ASR, SSAT; two outputs of one time
- * step are stored with one STRH (BFI packs them).
+ * The fast path: a run of output-channel pairs, each over all time-step pairs,
+ * in one asm block: per pair its constants (the requantization folded below,
+ * biases, weight rows), per 2x2 block the bias load, the dot products, the
+ * requantization of the 4 outputs, stores and pointer updates; the block
+ * stops at the first pair with a shift out of range (pw_conv runs that pair
+ * through the general blocks and starts a new run) or after the last pair.
+ * Conditions (checked by pw_conv): cin a multiple of 16, length >= 2, clamp
+ * [-128, 127], |out_zp| <= 128; per pair: right shifts r in [1, 23] on both
+ * channels. The requantization is mcusim_rqf_right + out_zp with everything
+ * but the sign borrow in one 64-bit constant
+ *   C0 = 2^30 + 2^(30+r) + out_zp * 2^(31+r) = H * 2^32 + K
+ * (with V = (2 out_zp + 1) << (r - 1): H = V >> 1, K = 2^30 | (V << 31), i.e.
+ * 2^30 for r >= 2 and 2^30 + 2^31 for r = 1), and the borrow -[x < 0] * 2^31
+ * added as the 64-bit value (x & 2^31) + 2^32 * (x >> 31) with a carry:
+ *   lo = (x & 2^31) + K (ADDS), hi = H + (x >> 31) + carry (ADC), SMLAL x * m,
+ *   y = hi >> (r - 1) (ASR), SSAT.
+ * Exact: |x * m| < 2^62 and |C0| < 2^61 + 2^54 for r <= 23, |out_zp| <= 128,
+ * so the int64 sum cannot overflow and its high word shifted right by r - 1
+ * is floor(sum / 2^(31+r)) = MBQM + out_zp. The two outputs of one time step
+ * are stored with one STRH (BFI packs them).
+ *
+ * The run's state lives in a pw_run_t (26 words) that the asm copies into a
+ * stack frame of its own (sub sp), so every field is [sp, #k] with a known k
+ * and no register is spent on a base pointer: the 64-channel loop needs all
+ * 14 (4 accumulators, 2 pointers, cin - 4, the -in_zp pair, 6 temporaries).
  */
 typedef struct {
-    const int8_t *w0;       /* weight row o (o + 1 follows at +cin) */
-    const int8_t *wend;     /* w0 + cin: the inner loop's end */
-    int32_t b0, b1;         /* biases of o, o + 1 */
-    int32_t m0, rs0, h0;    /* channel o: mult, r - 1, folded high constant */
-    int32_t m1, rs1, h1;
-    int32_t ent;            /* (4 - cin / 16) mod 4: 16-channel quarters the first pass of the
-                             * 64-channel loop skips */
-    int32_t cout, cin;
-    int8_t *py;             /* y + t * cout + o, advanced by the block */
-    const int8_t *paend;    /* x + npairs * 2 * cin */
-} pw_pair_t;
+    const int8_t *w0;       /*  0 weight row o (o + 1 follows at +cin) */
+    const int8_t *wend;     /*  4 w0 + cin: the inner loop's end */
+    int32_t b0, b1;         /*  8 biases of o, o + 1 */
+    int32_t m0, rs0, h0, k0; /* 16 channel o: mult, r - 1, folded constant (high, low word) */
+    int32_t m1, rs1, h1, k1; /* 32 */
+    int8_t *py;             /* 48 y + t * cout + o, advanced by the blocks */
+    int32_t ent;            /* 52 (4 - cin / 16) mod 4: 16-channel quarters the first pass of
+                             *    the 64-channel loop skips */
+    int32_t cout;           /* 56 */
+    const int8_t *paend;    /* 60 x + (length / 2) * 2 * cin */
+    int32_t cin;            /* 64 */
+    const int8_t *x;        /* 68 */
+    int8_t *py0;            /* 72 y + o: the pair's first output (the result) */
+    const int8_t *shp;      /* 76 shift + o * qstride */
+    const int32_t *mp;      /* 80 mult + o * qstride */
+    const int32_t *bp;      /* 84 bias + o (a zero word when there is no bias) */
+    int32_t qs;             /* 88 qstride (bytes of shift, words of mult) */
+    int32_t bs;             /* 92 4, or 0 without bias */
+    int32_t z2p1;           /* 96 2 * out_zp + 1 */
+    const int8_t *wlast;    /* 100 w + (cout & ~1) * cin: the run's end */
+} pw_run_t;
 
-/* The high constant word for r - 1 = rs in [1, 22]: 2^(rs - 1) + out_zp * 2^rs. */
-MCUSIM_INLINE int32_t pw_fold_hi(int32_t rs, int32_t out_zp)
-{
-    return (int32_t)((1u << (rs - 1)) + ((uint32_t)out_zp << rs));
-}
+#define PW_RUN_WORDS 26
 
 #if !defined(__arm__)
-/* The C twin of PW_PAIR_ASM: the same steps in the same order. */
-MCUSIM_INLINE int32_t pw_rq_fast(int32_t x, int32_t m, int32_t rs, int32_t h)
+/* The C twin of the asm below: the same steps in the same order. */
+MCUSIM_INLINE int32_t pw_rq_run(int32_t x, int32_t m, int32_t rs, int32_t h, int32_t k)
 {
-    const uint32_t lo = ((uint32_t)x & 0x80000000u) | 0x40000000u;
-    const uint32_t hi = (uint32_t)h + (uint32_t)(x >> 31);
+    const uint32_t s = (uint32_t)x & 0x80000000u;
+    const uint32_t lo = s + (uint32_t)k;
+    const uint32_t carry = lo < s;
+    const uint32_t hi = (uint32_t)h + (uint32_t)(x >> 31) + carry;
     const uint64_t p = (((uint64_t)hi << 32) | lo) + (uint64_t)((int64_t)x * m);
     return (int32_t)mcusim_sat8((int32_t)(uint32_t)(p >> 32) >> rs);
 }
 
-MCUSIM_INLINE void pw_pair_run(const int8_t *pa, pw_pair_t *c, uint32_t off, int32_t c4)
+MCUSIM_INLINE int8_t *pw_run(pw_run_t *c, uint32_t off, int32_t c4)
 {
-    do {
-        const int8_t *pb = c->w0;
-        int32_t a00 = c->b0, a01 = c->b1, a10 = a00, a11 = a01;
-        int32_t skip = c->ent;
+    for (;;) {
+        /* the pair's constants */
+        const int32_t rs0 = ~(int32_t)c->shp[0], rs1 = ~(int32_t)c->shp[c->qs];
+        if ((uint32_t)rs0 > 22u || (uint32_t)rs1 > 22u) {
+            break;
+        }
+        c->shp += 2 * c->qs;
+        const int32_t v0 = (int32_t)((uint32_t)c->z2p1 << rs0);
+        const int32_t v1 = (int32_t)((uint32_t)c->z2p1 << rs1);
+        c->h0 = v0 >> 1;
+        c->k0 = (int32_t)(((uint32_t)v0 << 31) | 0x40000000u);
+        c->h1 = v1 >> 1;
+        c->k1 = (int32_t)(((uint32_t)v1 << 31) | 0x40000000u);
+        c->m0 = c->mp[0];
+        c->m1 = c->mp[c->qs];
+        c->mp += 2 * c->qs;
+        c->rs0 = rs0;
+        c->rs1 = rs1;
+        c->b0 = c->bp[0];
+        c->b1 = *(const int32_t *)((const char *)c->bp + c->bs);
+        c->bp = (const int32_t *)((const char *)c->bp + 2 * c->bs);
+        c->wend = c->w0 + c->cin;
+        c->py = c->py0;
+        const int8_t *pa = c->x;
         do {
-            for (int32_t q = 0; q < 4; q++) {
-                if (skip) {
-                    skip--;
-                    continue;
+            /* one 2x2 block */
+            const int8_t *pb = c->w0;
+            int32_t a00 = c->b0, a01 = c->b1, a10 = c->b0, a11 = c->b1;
+            int32_t skip = c->ent;
+            do {
+                for (int32_t q = 0; q < 4; q++) {
+                    if (skip) {
+                        skip--;
+                        continue;
+                    }
+                    PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
+                    PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
+                    PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
+                    PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
                 }
-                PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
-                PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
-                PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
-                PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
-            }
-        } while (pb != c->wend);
-        int8_t *py = c->py;
-        py[0] = (int8_t)pw_rq_fast(a00, c->m0, c->rs0, c->h0);
-        py[c->cout] = (int8_t)pw_rq_fast(a10, c->m0, c->rs0, c->h0);
-        py[1] = (int8_t)pw_rq_fast(a01, c->m1, c->rs1, c->h1);
-        py[c->cout + 1] = (int8_t)pw_rq_fast(a11, c->m1, c->rs1, c->h1);
-        c->py = py + 2 * c->cout;
-        pa += c->cin;
-    } while (pa != c->paend);
+            } while (pb != c->wend);
+            a00 = pw_rq_run(a00, c->m0, c->rs0, c->h0, c->k0);
+            a10 = pw_rq_run(a10, c->m0, c->rs0, c->h0, c->k0);
+            a01 = pw_rq_run(a01, c->m1, c->rs1, c->h1, c->k1);
+            a11 = pw_rq_run(a11, c->m1, c->rs1, c->h1, c->k1);
+            int8_t *py = c->py;
+            py[0] = (int8_t)a00;
+            py[1] = (int8_t)a01;
+            py[c->cout] = (int8_t)a10;
+            py[c->cout + 1] = (int8_t)a11;
+            c->py = py + 2 * c->cout;
+            pa += c4 + 4;
+        } while (pa != c->paend);
+        c->w0 += 2 * c->cin;
+        c->py0 += 2;
+        if (c->w0 == c->wlast) {
+            break;
+        }
+    }
+    return c->py0;
 }
 #else
-#define PW_RQ_ASM(a, tm, trs, th)                                     \
-    "and    %[t3], %[" a "], #0x80000000\n\t"                         \
-    "orr    %[t3], %[t3], #0x40000000\n\t"                            \
-    "add    %[t4], %[" th "], %[" a "], asr #31\n\t"                  \
-    "smlal  %[t3], %[t4], %[" a "], %[" tm "]\n\t"                    \
-    "asr    %[" a "], %[t4], %[" trs "]\n\t"                          \
+#define PW_RQ_RUN(a)                                                  \
+    "and    %[t4], %[" a "], #0x80000000\n\t"                         \
+    "adds   %[t4], %[t4], %[t3]\n\t"                                  \
+    "adc    %[t5], %[t2], %[" a "], asr #31\n\t"                      \
+    "smlal  %[t4], %[t5], %[" a "], %[t0]\n\t"                        \
+    "asr    %[" a "], %[t5], %[t1]\n\t"                               \
     "ssat   %[" a "], #8, %[" a "]\n\t"
 
-MCUSIM_INLINE void pw_pair_run(const int8_t *pa, pw_pair_t *c, uint32_t off, int32_t c4)
+#define PW_COPY2(k) "ldrd   %[t0], %[t1], [%[pb], #" #k "]\n\t" \
+                    "strd   %[t0], %[t1], [sp, #" #k "]\n\t"
+
+MCUSIM_INLINE int8_t *pw_run(pw_run_t *c, uint32_t off, int32_t c4)
 {
     int32_t a00, a01, a10, a11;
-    const int8_t *pb;
+    const int8_t *pa;
+    const int8_t *pb = (const int8_t *)c;   /* in: the run state; out: py0 */
     uint32_t t0, t1, t2, t3, t4, t5;
     __asm__ volatile(
-        "0:\n\t"
-        "ldr    %[pb], %[w0]\n\t"
-        "ldr    %[a00], %[b0]\n\t"
-        "ldr    %[a01], %[b1]\n\t"
-        "ldr    %[t0], %[ent]\n\t"
-        "mov    %[a10], %[a00]\n\t"
-        "mov    %[a11], %[a01]\n\t"
+        "sub    sp, sp, #104\n\t"
+        PW_COPY2(0) PW_COPY2(8) PW_COPY2(16) PW_COPY2(24) PW_COPY2(32) PW_COPY2(40)
+        PW_COPY2(48) PW_COPY2(56) PW_COPY2(64) PW_COPY2(72) PW_COPY2(80) PW_COPY2(88)
+        PW_COPY2(96)
+        "5:\n\t"                                /* a pair: its constants */
+        "ldr    %[t1], [sp, #76]\n\t"           /* shp */
+        "ldr    %[t5], [sp, #88]\n\t"           /* qs */
+        "ldr    %[a10], [sp, #92]\n\t"          /* bs */
+        "ldr    %[pb], [sp, #80]\n\t"           /* mp */
+        "ldr    %[pa], [sp, #84]\n\t"           /* bp */
+        "ldr    %[t3], [sp, #96]\n\t"           /* 2 out_zp + 1 */
+        "ldrsb  %[t0], [%[t1]]\n\t"
+        "ldrsb  %[t2], [%[t1], %[t5]]\n\t"
+        "ldr    %[a00], [%[pb]]\n\t"            /* m0 */
+        "ldr    %[a01], [%[pb], %[t5], lsl #2]\n\t"   /* m1 */
+        "ldr    %[a11], [%[pa]]\n\t"            /* b0 */
+        "ldr    %[t4], [%[pa], %[a10]]\n\t"     /* b1 */
+        "mvn    %[t0], %[t0]\n\t"               /* rs = -shift - 1 = r - 1 */
+        "mvn    %[t2], %[t2]\n\t"
+        "cmp    %[t0], #22\n\t"
+        "bhi    7f\n\t"
+        "cmp    %[t2], #22\n\t"
+        "bhi    7f\n\t"
+        "strd   %[a00], %[t0], [sp, #16]\n\t"   /* m0, rs0 */
+        "strd   %[a01], %[t2], [sp, #32]\n\t"   /* m1, rs1 */
+        "strd   %[a11], %[t4], [sp, #8]\n\t"    /* b0, b1 */
+        "add    %[t1], %[t1], %[t5], lsl #1\n\t"
+        "add    %[pb], %[pb], %[t5], lsl #3\n\t"
+        "add    %[pa], %[pa], %[a10], lsl #1\n\t"
+        "strd   %[t1], %[pb], [sp, #76]\n\t"    /* shp, mp */
+        "str    %[pa], [sp, #84]\n\t"           /* bp */
+        "lsl    %[t4], %[t3], %[t0]\n\t"        /* V0 */
+        "asr    %[a00], %[t4], #1\n\t"          /* H0 */
+        "lsl    %[t4], %[t4], #31\n\t"
+        "orr    %[t4], %[t4], #0x40000000\n\t"  /* K0 */
+        "lsl    %[t5], %[t3], %[t2]\n\t"
+        "asr    %[a01], %[t5], #1\n\t"
+        "lsl    %[t5], %[t5], #31\n\t"
+        "orr    %[t5], %[t5], #0x40000000\n\t"
+        "strd   %[a00], %[t4], [sp, #24]\n\t"
+        "strd   %[a01], %[t5], [sp, #40]\n\t"
+        "ldr    %[t0], [sp, #0]\n\t"            /* w0 */
+        "ldr    %[t1], [sp, #64]\n\t"           /* cin */
+        "ldr    %[t2], [sp, #72]\n\t"           /* py0 */
+        "ldr    %[pa], [sp, #68]\n\t"           /* x */
+        "add    %[t0], %[t0], %[t1]\n\t"
+        "str    %[t0], [sp, #4]\n\t"            /* wend */
+        "str    %[t2], [sp, #48]\n\t"           /* py */
+        "0:\n\t"                                /* a 2x2 block */
+        "ldr    %[pb], [sp, #0]\n\t"
+        "ldr    %[a00], [sp, #8]\n\t"
+        "ldr    %[a01], [sp, #12]\n\t"
+        "ldr    %[a10], [sp, #8]\n\t"
+        "ldr    %[a11], [sp, #12]\n\t"
+        "ldr    %[t0], [sp, #52]\n\t"           /* ent */
         "cmp    %[t0], #0\n\t"
         "bne    9f\n\t"
         "1:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP
         "2:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP
         "3:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP
-        "4:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP
-        "ldr    %[t0], %[wend]\n\t"
-        "cmp    %[pb], %[t0]\n\t"
+        "4:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP_END
         "bne    1b\n\t"
-        "ldr    %[t0], %[m0]\n\t"
-        "ldr    %[t1], %[rs0]\n\t"
-        "ldr    %[t2], %[h0]\n\t"
-        "ldr    %[pb], %[py]\n\t"
-        "ldr    %[t5], %[cout]\n\t"
-        PW_RQ_ASM("a00", "t0", "t1", "t2")
-        PW_RQ_ASM("a10", "t0", "t1", "t2")
-        "ldr    %[t0], %[m1]\n\t"
-        "ldr    %[t1], %[rs1]\n\t"
-        "ldr    %[t2], %[h1]\n\t"
-        PW_RQ_ASM("a01", "t0", "t1", "t2")
-        PW_RQ_ASM("a11", "t0", "t1", "t2")
+        "ldr    %[t0], [sp, #16]\n\t"
+        "ldr    %[t1], [sp, #20]\n\t"
+        "ldr    %[t2], [sp, #24]\n\t"
+        "ldr    %[t3], [sp, #28]\n\t"
+        "ldr    %[pb], [sp, #48]\n\t"           /* py */
+        PW_RQ_RUN("a00") PW_RQ_RUN("a10")
+        "ldr    %[t0], [sp, #32]\n\t"
+        "ldr    %[t1], [sp, #36]\n\t"
+        "ldr    %[t2], [sp, #40]\n\t"
+        "ldr    %[t3], [sp, #44]\n\t"
+        PW_RQ_RUN("a01") PW_RQ_RUN("a11")
         "bfi    %[a00], %[a01], #8, #24\n\t"
         "bfi    %[a10], %[a11], #8, #24\n\t"
-        "strh   %[a00], [%[pb]]\n\t"
-        "strh   %[a10], [%[pb], %[t5]]\n\t"
-        "add    %[pb], %[pb], %[t5], lsl #1\n\t"
-        "str    %[pb], %[py]\n\t"
-        "ldr    %[t5], %[cin]\n\t"
-        "ldr    %[t0], %[paend]\n\t"
-        "add    %[pa], %[pa], %[t5]\n\t"
-        "cmp    %[pa], %[t0]\n\t"
+        "ldr    %[t0], [sp, #56]\n\t"           /* cout */
+        "strh   %[a00], [%[pb]]\n\t"            /* (pipelined after the LDR) */
+        "ldr    %[t1], [sp, #60]\n\t"           /* paend */
+        "strh   %[a10], [%[pb], %[t0]]\n\t"
+        "add    %[pb], %[pb], %[t0], lsl #1\n\t"
+        "str    %[pb], [sp, #48]\n\t"
+        "add    %[pa], %[pa], %[c4]\n\t"
+        "add    %[pa], %[pa], #4\n\t"
+        "cmp    %[pa], %[t1]\n\t"
         "bne    0b\n\t"
+        "ldr    %[t0], [sp, #0]\n\t"            /* the next pair */
+        "ldr    %[t1], [sp, #64]\n\t"
+        "ldr    %[t2], [sp, #72]\n\t"
+        "ldr    %[t3], [sp, #100]\n\t"
+        "add    %[t0], %[t0], %[t1], lsl #1\n\t"
+        "add    %[t2], %[t2], #2\n\t"
+        "str    %[t0], [sp, #0]\n\t"
+        "str    %[t2], [sp, #72]\n\t"
+        "cmp    %[t0], %[t3]\n\t"
+        "bne    5b\n\t"
+        "7:\n\t"
+        "ldr    %[pb], [sp, #72]\n\t"
+        "add    sp, sp, #104\n\t"
         "b      8f\n\t"
         "9:\n\t"                /* the first pass starts at quarter ent */
         "cmp    %[t0], #2\n\t"
@@ -354,13 +500,11 @@ MCUSIM_INLINE void pw_pair_run(const int8_t *pa, pw_pair_t *c, uint32_t off, int
         "b      4b\n\t"
         "8:\n\t"
         : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
-          [pa] "+r"(pa), [pb] "=&r"(pb), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
+          [pa] "=&r"(pa), [pb] "+&r"(pb), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
           [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
-        : [py] "m"(c->py), [c4] "r"(c4), [off] "r"(off), [w0] "m"(c->w0), [wend] "m"(c->wend), [b0] "m"(c->b0),
-          [b1] "m"(c->b1), [ent] "m"(c->ent), [m0] "m"(c->m0), [rs0] "m"(c->rs0),
-          [h0] "m"(c->h0), [m1] "m"(c->m1), [rs1] "m"(c->rs1), [h1] "m"(c->h1),
-          [cout] "m"(c->cout), [cin] "m"(c->cin), [paend] "m"(c->paend)
+        : [c4] "r"(c4), [off] "r"(off)
         : "cc", "memory");
+    return (int8_t *)pb;
 }
 #endif
 #endif /* MCUSIM_USE_DSP */
@@ -377,47 +521,45 @@ static inline __attribute__((always_inline)) void pw_conv(
 {
     int32_t o = 0;
 #if MCUSIM_USE_DSP
-    /* The fast path's per-layer constants, then per channel pair only what changes. */
+    /* The fast path's per-layer state; each run starts at pair o. */
+    static const int32_t zero_bias = 0;
     const int fast = full && cin >= 16 && (cin & 15) == 0 && length >= 2 && out_zp >= -128 &&
                      out_zp <= 128;
-    pw_pair_t c;
+    pw_run_t c;
     const uint32_t off = mcusim_dup16(-in_zp);
-    if (fast) {
-        c.ent = (4 - (cin >> 4)) & 3;
-        c.cout = cout;
-        c.cin = cin;
-        c.paend = x + (length >> 1) * 2 * cin;
-    }
+    c.ent = (4 - (cin >> 4)) & 3;
+    c.cout = cout;
+    c.cin = cin;
+    c.paend = x + (length >> 1) * 2 * cin;
+    c.x = x;
+    c.qs = qstride;
+    c.bs = bias ? 4 : 0;
+    c.z2p1 = 2 * out_zp + 1;
+    c.wlast = w + (cout & ~1) * cin;
 #endif
     for (; o + 2 <= cout; o += 2) {
 #if MCUSIM_USE_DSP
         if (fast) {
-            /* right shifts r in [2, 23] on both channels: shift in [-23, -2] */
-            const int32_t s0 = shift[o * qstride], s1 = shift[(o + 1) * qstride];
-            if ((uint32_t)(-s0 - 2) <= 21u && (uint32_t)(-s1 - 2) <= 21u) {
-                const int8_t *w0 = w + o * cin;
-                c.w0 = w0;
-                c.wend = w0 + cin;
-                c.b0 = bias ? bias[o] : 0;
-                c.b1 = bias ? bias[o + 1] : 0;
-                c.m0 = mult[o * qstride];
-                c.rs0 = -s0 - 1;
-                c.h0 = pw_fold_hi(c.rs0, out_zp);
-                c.m1 = mult[(o + 1) * qstride];
-                c.rs1 = -s1 - 1;
-                c.h1 = pw_fold_hi(c.rs1, out_zp);
-                c.py = y + o;
-                pw_pair_run(x, &c, off, cin - 4);
-                if (length & 1) {
-                    const mcusim_rqf_t q0 = mcusim_rqf(c.m0, s0), q1 = mcusim_rqf(c.m1, s1);
-                    int8_t *py = c.py;
-                    py[0] = mcusim_outf8(single(c.paend, w0, cin, c.b0, in_zp), &q0, out_zp, lo,
-                                         hi, full, 0);
-                    py[1] = mcusim_outf8(single(c.paend, w0 + cin, cin, c.b1, in_zp), &q1, out_zp,
-                                         lo, hi, full, 0);
+            c.w0 = w + o * cin;
+            c.py0 = y + o;
+            c.shp = shift + o * qstride;
+            c.mp = mult + o * qstride;
+            c.bp = bias ? bias + o : &zero_bias;
+            const int32_t end = (int32_t)(pw_run(&c, off, cin - 4) - y);
+            if (length & 1) {   /* the odd last time step of the run's channels */
+                const int8_t *px = x + (length - 1) * cin;
+                for (int32_t k = o; k < end; k++) {
+                    const mcusim_rqf_t q = mcusim_rqf(mult[k * qstride], shift[k * qstride]);
+                    y[(length - 1) * cout + k] =
+                        mcusim_outf8(single(px, w + k * cin, cin, bias ? bias[k] : 0, in_zp), &q,
+                                     out_zp, lo, hi, full, 0);
                 }
-                continue;
             }
+            o = end;
+            if (o + 2 > cout) {
+                break;
+            }
+            /* pair o has a shift out of the run's range: the general blocks */
         }
 #endif
         const int8_t *w0 = w + o * cin;

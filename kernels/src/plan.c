@@ -5,6 +5,7 @@
  * verbatim; nothing is planned on the device.
  */
 #include "mcusim_model.h"
+#include "mcusim_synth.h"
 
 const mcusim_plan_entry_t *mcusim_plan_entries(const mcusim_model_t *m, uint32_t mode)
 {
@@ -62,8 +63,9 @@ uint32_t mcusim_synth_workspace_size(const mcusim_model_t *m)
     for (uint32_t i = 0; i < m->gen->n_fc; i++) {
         widest = m->gen_fc[i].out_features > widest ? m->gen_fc[i].out_features : widest;
     }
-    return align4((uint32_t)m->gen->d_code + m->gen->d_emb) + 2u * align4(widest)
-           + 4u * m->gen_fc[0].out_features;
+    /* input vector, two ping-pong buffers of MCUSIM_SYNTH_ROWS rows, FC_0's partial sums */
+    return align4((uint32_t)m->gen->d_code + m->gen->d_emb)
+           + 2u * align4(MCUSIM_SYNTH_ROWS * widest) + 4u * m->gen_fc[0].out_features;
 }
 
 uint32_t mcusim_generated_kernel_size(const mcusim_model_t *m, uint32_t g)

@@ -147,6 +147,26 @@ MCUSIM_INLINE int8_t mcusim_sat8(int32_t v)
 #endif
 }
 
+/*
+ * mcusim_rqf_right + out_zp + saturation with the sign borrow and the zero
+ * point folded into the 64-bit constant, for a right shift r = rs + 1 in
+ * [2, 23] and |out_zp| <= 128 (docs/firmware.md): h = 2^(rs-1) + out_zp * 2^rs
+ * (mcusim_rq_fold_hi), low word 2^30 | (x & 2^31), high word h + (x >> 31);
+ * AND, ORR, ADD, SMLAL, ASR, SSAT.
+ */
+MCUSIM_INLINE int32_t mcusim_rq_fold_hi(int32_t rs, int32_t out_zp)
+{
+    return (int32_t)((1u << (rs - 1)) + ((uint32_t)out_zp << rs));
+}
+
+MCUSIM_INLINE int32_t mcusim_rq_folded(int32_t x, int32_t m, int32_t rs, int32_t h)
+{
+    const uint32_t lo = ((uint32_t)x & 0x80000000u) | 0x40000000u;
+    const uint32_t hi = (uint32_t)h + (uint32_t)(x >> 31);
+    const uint64_t p = (((uint64_t)hi << 32) | lo) + (uint64_t)((int64_t)x * m);
+    return (int32_t)mcusim_sat8((int32_t)(uint32_t)(p >> 32) >> rs);
+}
+
 /* Requantize, add the zero point, clamp; with `full` (a compile-time constant
  * in the kernels' two instantiations) the clamp is [-128, 127], one SSAT. */
 MCUSIM_INLINE int8_t mcusim_out8(int32_t acc, const mcusim_rq_t *q, int32_t zp, int32_t lo,
