@@ -49,7 +49,8 @@ def test_version():
 def test_help_lists_the_commands():
     result = run("--help")
     assert result.exit_code == 0
-    for command in ("example", "inspect", "validate"):
+    for command in ("run", "compare", "trace", "targets", "emulate", "bench", "example",
+                    "inspect", "validate", "export-tflite", "diff-layers"):
         assert command in result.stdout
 
 
@@ -128,6 +129,19 @@ def test_validate_ok(tiny_file):
     size = len(example_bytes("tiny"))
     assert result.stdout == (f"ok: {tiny_file} ({size:,} bytes, model tiny, 12 layers, "
                              f"2 generated)\n")
+
+
+def test_validate_and_example_json(tiny_file, tmp_path):
+    size = len(example_bytes("tiny"))
+    result = run("validate", str(tiny_file), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"bytes": size, "file": str(tiny_file), "generated": 2,
+                                         "layers": 12, "model": "tiny", "valid": True}
+    out = tmp_path / "t.bin"
+    result = run("example", "tiny", "-o", str(out), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout) == {"bytes": size, "example": "tiny", "file": str(out),
+                                         "seed": 0}
 
 
 @pytest.mark.parametrize("damage", ["truncate", "magic", "crc", "empty", "garbage"])

@@ -77,6 +77,31 @@ def test_cli_exit_codes_and_json(tmp_path):
         assert "does not fit: measured with" in text.stdout and "DOES NOT FIT" in text.stdout
 
 
+def test_all_targets_matrix(tmp_path):
+    """--all-targets: one row per part, the same verdicts as the per-part compare,
+    readable at 120 columns without wrapping a row."""
+    from mcusim.targets import target_names
+    runner = cli_runner()
+    with contextlib.chdir(tmp_path):
+        Path("m.bin").write_bytes(example_bytes("ecg-32k"))
+        args = ["compare", "m.bin", "--all-targets", "--windows", "1"]
+        doc = json.loads(runner.invoke(main, args + ["--json"]).stdout)
+        rows = {t["target"]: t for t in doc["targets"]}
+        assert sorted(rows) == sorted(target_names())
+        l073 = rows["stm32l073rz"]["modes"]
+        assert l073["boot"]["summary"]["verdict"] == "does not fit"
+        assert l073["lazy"]["summary"]["verdict"] == "fits"
+        assert rows["nrf52840"]["modes"]["boot"]["summary"]["verdict"] == "fits"
+        result = runner.invoke(main, args, env={"COLUMNS": "120", "NO_COLOR": "1"})
+        assert result.exit_code == 0, result.output
+        lines = result.stdout.splitlines()
+        for name in target_names():
+            row = [line for line in lines if line.startswith(name + " ")]
+            assert len(row) == 1 and "fit" in row[0], (name, lines)
+        l073_row = [line for line in lines if line.startswith("stm32l073rz ")][0]
+        assert "NO FIT: SRAM +" in l073_row and "*" in l073_row      # measured as a what-if
+
+
 def test_flash_overflow_is_reported_not_run():
     """ecg-int8 (1.4 MB) does not fit the nRF52840's model partition: not measured, with why."""
     model = example("ecg-int8")

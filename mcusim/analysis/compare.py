@@ -70,12 +70,13 @@ def break_even(boot: Measurement, lazy: Measurement) -> int | None:
 
 
 def short_verdict(m: Measurement) -> str:
-    """One cell: "fits (12.3% SRAM free)" or "SRAM +1,234 B (+6.0%)"."""
+    """One cell: "fits (12.3% SRAM free)" or "NO FIT: SRAM +1,234 B (+6.0%)"."""
     if m.fits:
         tight = min(m.regions, key=lambda r: r.percent)
         return f"fits ({tight.percent:.1f}% {tight.region} free)"
     worst = [r for r in m.regions if not r.fits] or [m.sram]
-    return ", ".join(f"{r.region} +{-r.margin:,} B (+{-r.percent:.1f}%)" for r in worst)
+    return "NO FIT: " + ", ".join(f"{r.region} +{-r.margin:,} B (+{-r.percent:.1f}%)"
+                                  for r in worst)
 
 
 @dataclass
@@ -231,16 +232,20 @@ class TargetMatrix:
     def __rich_console__(self, console, options):
         table = Table(box=box.SIMPLE, pad_edge=False, show_edge=False,
                       title=f"{self.model}: boot vs lazy on every part", title_justify="left")
-        for col, just in (("part", "left"), ("boot", "left"), ("lazy", "left"),
-                          ("boot ms/inf", "right"), ("lazy ms/inf", "right"),
-                          ("boot synth ms", "right"), ("break-even", "right")):
-            table.add_column(col, justify=just)
+        for col, just in (("part", "left"), ("core", "left"), ("boot", "left"), ("lazy", "left"),
+                          ("boot ms", "right"), ("lazy ms", "right"),
+                          ("synth ms", "right"), ("break-even", "right")):
+            table.add_column(col, justify=just, no_wrap=col in ("part", "core"))
+        table.caption = ("ms: per inference at the part's clock; synth: boot synthesis; "
+                         "break-even: inferences after which boot has paid for itself")
+        table.caption_justify = "left"
         for c in self.comparisons:
             def ms(m, cyc):
                 return "-" if cyc is None else f"{m.seconds(cyc) * 1e3:,.2f}" + \
                     ("*" if m.what_if else "")
             be = c.break_even
-            table.add_row(f"{c.target.name} ({c.target.core}, {c.target.clock_hz / 1e6:g} MHz)",
+            core = c.target.core.replace("cortex-", "").upper().replace("PLUS", "+")
+            table.add_row(c.target.name, f"{core} {c.target.clock_hz / 1e6:g} MHz",
                           short_verdict(c.boot), short_verdict(c.lazy),
                           ms(c.boot, per_inference(c.boot)), ms(c.lazy, per_inference(c.lazy)),
                           ms(c.boot, c.boot.run.cycles.boot_synthesis if c.boot.run else None),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import stat
 import tempfile
@@ -48,7 +49,8 @@ def write_atomically(path: Path, data: bytes) -> None:
               help="Where to write the packed model (replaced atomically).")
 @click.option("--seed", default=0, show_default=True, type=int,
               help="Seed of the random weights; same name and seed, same bytes.")
-def command(name: str, output: str, seed: int) -> None:
+@click.option("--json", "as_json", is_flag=True, help="Print what was written as JSON.")
+def command(name: str, output: str, seed: int, as_json: bool) -> None:
     from mcusim.cli import abort, console
     from mcusim.examples import build_example
     from mcusim.format import write_model
@@ -58,6 +60,10 @@ def command(name: str, output: str, seed: int) -> None:
         write_atomically(Path(output), data)
     except OSError as e:
         abort(f"{output}: cannot write: {e.strerror or e}")
+    if as_json:
+        click.echo(json.dumps({"example": name, "seed": seed, "file": output,
+                               "bytes": len(data)}, sort_keys=True))
+        return
     console().print(f"wrote {output} ({len(data):,} bytes, example {name}, seed {seed})",
                     markup=False, soft_wrap=True)
 
