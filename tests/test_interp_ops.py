@@ -6,6 +6,7 @@ the input, strides longer than the kernel, -128/127 inputs, int32-extreme
 biases and multipliers, shifts from -31 to 30, empty clamp ranges)."""
 
 import numpy as np
+from int8data import int8_values
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -40,14 +41,6 @@ def clamps(draw):
     lo = draw(st.one_of(st.integers(-128, 127), st.just(-128)))
     hi = draw(st.one_of(st.integers(lo, 127), st.just(127)))
     return lo, hi
-
-
-def int8_values(rng, shape, kind):
-    if kind == "uniform":
-        return rng.integers(-128, 128, shape).astype(np.int8)
-    if kind == "extremes":
-        return rng.choice(np.array([-128, 127], dtype=np.int8), shape)
-    return np.full(shape, rng.choice([-128, -1, 0, 127]), dtype=np.int8)
 
 
 def requant_params(rng, n, draw):

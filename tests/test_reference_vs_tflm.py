@@ -11,6 +11,7 @@ left far enough for the int32 arithmetic to wrap.
 """
 
 import numpy as np
+from int8data import int8_values
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
@@ -46,15 +47,6 @@ zero_points = st.one_of(st.integers(-128, 127), st.sampled_from([-128, 0, 127]))
 activations = st.sampled_from(["none", "relu", "relu6"])
 paddings = st.sampled_from(["same", "valid"])
 seeds = st.integers(0, 2**32 - 1)
-
-
-def int8_values(rng, shape, kind):
-    """int8 data of one of several flavours: uniform, extremes only, or constant."""
-    if kind == "uniform":
-        return rng.integers(-128, 128, shape).astype(np.int8)
-    if kind == "extremes":
-        return rng.choice(np.array([-128, 127], dtype=np.int8), shape)
-    return np.full(shape, rng.choice([-128, -1, 0, 127]), dtype=np.int8)
 
 
 def int32_bias(rng, n, kind):

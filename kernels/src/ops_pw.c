@@ -52,10 +52,15 @@ static int32_t folded_bias(const int32_t *bias, int32_t o, const int8_t *row, in
  * compared against a value on the stack, once per 16 channels.
  */
 #if defined(__arm__)
-#define PW_ASM_STEP                                                   \
+/* One 16-MAC step of the 2x2 block: the three loads that open it, then its
+ * body (unpacking, the fourth load, eight SMLADs). Split so that the loop's
+ * last step can slip the loop-end test in between. */
+#define PW_ASM_STEP_LOADS                                             \
     "ldr    %[t0], [%[pa]], #4\n\t"                                   \
     "ldr    %[t1], [%[pb]], #4\n\t"                                   \
-    "ldr    %[t2], [%[pa], %[c4]]\n\t"                                \
+    "ldr    %[t2], [%[pa], %[c4]]\n\t"
+
+#define PW_ASM_STEP_BODY                                              \
     "sxtb16 %[t3], %[t1], ror #8\n\t"                                 \
     "sxtb16 %[t1], %[t1]\n\t"                                         \
     "sxtab16 %[t4], %[off], %[t0], ror #8\n\t"                        \
@@ -74,33 +79,17 @@ static int32_t folded_bias(const int32_t *bias, int32_t o, const int8_t *row, in
     "smlad  %[a11], %[t2], %[t1], %[a11]\n\t"                         \
     "smlad  %[a11], %[t5], %[t3], %[a11]\n\t"
 
+#define PW_ASM_STEP PW_ASM_STEP_LOADS PW_ASM_STEP_BODY
+
 /* The last step of the run's 64-channel loop: the loop end (wend, in the run's
  * frame at [sp, #4]) loaded in the step's load group and compared at once (SXTB16,
  * SXTAB16 and SMLAD leave the flags alone), so the loop end costs one cycle
  * plus the branch. Only inside pw_run's asm (its frame). */
-#define PW_ASM_STEP_END                                                   \
-    "ldr    %[t0], [%[pa]], #4\n\t"                                   \
-    "ldr    %[t1], [%[pb]], #4\n\t"                                   \
-    "ldr    %[t2], [%[pa], %[c4]]\n\t"                                \
+#define PW_ASM_STEP_END                                               \
+    PW_ASM_STEP_LOADS                                                 \
     "ldr    %[t5], [sp, #4]\n\t"                                      \
     "cmp    %[pb], %[t5]\n\t"                                         \
-    "sxtb16 %[t3], %[t1], ror #8\n\t"                                 \
-    "sxtb16 %[t1], %[t1]\n\t"                                         \
-    "sxtab16 %[t4], %[off], %[t0], ror #8\n\t"                        \
-    "sxtab16 %[t0], %[off], %[t0]\n\t"                                \
-    "smlad  %[a00], %[t0], %[t1], %[a00]\n\t"                         \
-    "smlad  %[a00], %[t4], %[t3], %[a00]\n\t"                         \
-    "sxtab16 %[t5], %[off], %[t2], ror #8\n\t"                        \
-    "sxtab16 %[t2], %[off], %[t2]\n\t"                                \
-    "smlad  %[a10], %[t2], %[t1], %[a10]\n\t"                         \
-    "smlad  %[a10], %[t5], %[t3], %[a10]\n\t"                         \
-    "ldr    %[t1], [%[pb], %[c4]]\n\t"                                \
-    "sxtb16 %[t3], %[t1], ror #8\n\t"                                 \
-    "sxtb16 %[t1], %[t1]\n\t"                                         \
-    "smlad  %[a01], %[t0], %[t1], %[a01]\n\t"                         \
-    "smlad  %[a01], %[t4], %[t3], %[a01]\n\t"                         \
-    "smlad  %[a11], %[t2], %[t1], %[a11]\n\t"                         \
-    "smlad  %[a11], %[t5], %[t3], %[a11]\n\t"
+    PW_ASM_STEP_BODY
 
 /* n16 > 0 iterations of 16 channels. */
 #define PW_LOOP16(pa, pb, c4, off, end, a00, a01, a10, a11)                                      \

@@ -170,17 +170,20 @@ def _clamp8(v, act_min, act_max):
 
 
 @kernel
+def _window(t, stride, pad, kernel_size, length):
+    """The in-bounds input range [lo, hi) of pooling output ``t``."""
+    start = t * stride - pad
+    return max(start, 0), min(start + kernel_size, length)
+
+
+@kernel
 def avg_pool(x, kernel_size, stride, padding, act_min, act_max, out):
     """Average pooling over time; in-bounds elements only, TFLite's rounding."""
     length, channels = x.shape
     pad = padding_before(length, kernel_size, stride, 1, padding)
     total = np.empty(channels, np.int32)
     for t in range(out.shape[0]):
-        start = t * stride - pad
-        lo = start if start > 0 else 0
-        hi = start + kernel_size
-        if hi > length:
-            hi = length
+        lo, hi = _window(t, stride, pad, kernel_size, length)
         total[:] = 0
         for i in range(lo, hi):
             xrow = x[i]
@@ -206,11 +209,7 @@ def max_pool(x, kernel_size, stride, padding, act_min, act_max, out):
     pad = padding_before(length, kernel_size, stride, 1, padding)
     best = np.empty(channels, np.int32)
     for t in range(out.shape[0]):
-        start = t * stride - pad
-        lo = start if start > 0 else 0
-        hi = start + kernel_size
-        if hi > length:
-            hi = length
+        lo, hi = _window(t, stride, pad, kernel_size, length)
         best[:] = -128  # an empty window (an invalid layer) gives the clamp of -128
         for i in range(lo, hi):
             xrow = x[i]
