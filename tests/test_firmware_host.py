@@ -158,15 +158,7 @@ def test_pool_division(count, data):
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(data=st.data(), length=st.integers(1, 9), cin=st.integers(1, 37), cout=st.integers(1, 9))
 def test_pw_conv(data, length, cin, cout):
-    x = data.draw(int8_array((length, cin)))
-    w = data.draw(int8_array((cout, cin)))
-    bias = data.draw(bias_of(cout))
-    mult, shift = data.draw(requant(cout))
-    in_zp, out_zp = data.draw(zps), data.draw(zps)
-    lo, hi = data.draw(act_range())
-    want = ops.pw_conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, lo, hi)
-    for v in VARIANTS:
-        assert_same(firmware_host(v).pw_conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi), want)
+    check_pw_conv(data, length, cin, cout)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
@@ -177,6 +169,12 @@ def test_pw_conv_blocked(data, length, cin, cout):
     """Fan-ins that reach the 16-channel main loop of the 2x2 block and each of its
     remainders (4-channel steps, single channels), with odd T and odd Cout; the
     requantization mixes right-shift and left-shift channels in one block."""
+    check_pw_conv(data, length, cin, cout)
+
+
+def check_pw_conv(data, length, cin, cout):
+    """Random weights, biases, requantization, zero points and clamps of the
+    given shape: every firmware variant equals the reference."""
     x = data.draw(int8_array((length, cin)))
     w = data.draw(int8_array((cout, cin)))
     bias = data.draw(bias_of(cout))
