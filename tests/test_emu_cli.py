@@ -68,3 +68,23 @@ def test_profile_lists_functions():
     res = run(ASM / "selftime.elf", "--profile", "3")
     assert res.exit_code == 7
     assert "function" in res.output and "main" in res.output
+
+
+def test_truncated_or_corrupt_elf_is_one_error_line(tmp_path):
+    """A cut or scribbled ELF ends as ElfError (one line, exit 2), never a
+    pyelftools traceback, wherever the damage falls."""
+    from mcusim.emu.elf import ElfError, load_elf
+    data = (ASM.parent / "nrf52840.elf").read_bytes()
+    for n in list(range(0, 256, 4)) + list(range(256, len(data), 997)):
+        cut = tmp_path / "cut.elf"
+        cut.write_bytes(data[:n])
+        try:
+            load_elf(cut)
+        except ElfError as e:
+            assert str(e).startswith(str(cut))
+    cut.write_bytes(data[:5000])
+    res = run(cut, "--core", "cortex-m4")
+    assert res.exit_code == 2 and "Traceback" not in res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"error: {cut}: segment at file offset 0x")
+    assert "is truncated (904 of " in lines[0]

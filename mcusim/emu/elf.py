@@ -10,6 +10,7 @@ limit).
 from __future__ import annotations
 
 import bisect
+import struct
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -141,51 +142,64 @@ def load_elf(path: str | Path) -> ElfImage:
             elf = ELFFile(f)
         except ELFError as exc:
             raise ElfError(f"{path}: not an ELF file ({exc})") from None
-        if elf.elfclass != 32 or not elf.little_endian or elf["e_machine"] != "EM_ARM":
-            raise ElfError(f"{path}: not a 32-bit little-endian ARM ELF "
-                           f"(class {elf.elfclass}, machine {elf['e_machine']})")
-        segments = []
-        for seg in elf.iter_segments():
-            if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
+        try:
+            return _read(path, elf)
+        except (ELFError, struct.error, ValueError, IndexError, KeyError, EOFError) as exc:
+            # pyelftools reads lazily: a truncated or corrupt file fails here
+            raise ElfError(f"{path}: malformed ELF ({type(exc).__name__}: {exc})") from None
+
+
+def _read(path: Path, elf: ELFFile) -> ElfImage:
+    """The loadable segments, allocated sections, symbols and CPU attributes of `elf`."""
+    if elf.elfclass != 32 or not elf.little_endian or elf["e_machine"] != "EM_ARM":
+        raise ElfError(f"{path}: not a 32-bit little-endian ARM ELF "
+                       f"(class {elf.elfclass}, machine {elf['e_machine']})")
+    segments = []
+    for seg in elf.iter_segments():
+        if seg["p_type"] != "PT_LOAD" or seg["p_memsz"] == 0:
+            continue
+        flags = seg["p_flags"]
+        data = seg.data()
+        if len(data) != seg["p_filesz"]:
+            raise ElfError(f"{path}: segment at file offset 0x{seg['p_offset']:x} is "
+                           f"truncated ({len(data)} of {seg['p_filesz']} bytes)")
+        segments.append(Segment(paddr=seg["p_paddr"], vaddr=seg["p_vaddr"],
+                                data=data, memsz=seg["p_memsz"],
+                                executable=bool(flags & P_FLAGS.PF_X),
+                                writable=bool(flags & P_FLAGS.PF_W)))
+    if not segments:
+        raise ElfError(f"{path}: no loadable segment")
+    sections = []
+    for sec in elf.iter_sections():
+        if not sec["sh_flags"] & SH_FLAGS.SHF_ALLOC or sec["sh_size"] == 0:
+            continue
+        addr = sec["sh_addr"]
+        lma = addr
+        for seg in segments:
+            if seg.vaddr <= addr < seg.vaddr + seg.memsz:
+                lma = seg.paddr + (addr - seg.vaddr)
+                break
+        sections.append(Section(name=sec.name, address=addr, size=sec["sh_size"],
+                                executable=bool(sec["sh_flags"] & SH_FLAGS.SHF_EXECINSTR),
+                                writable=bool(sec["sh_flags"] & SH_FLAGS.SHF_WRITE),
+                                nobits=sec["sh_type"] == "SHT_NOBITS", load_address=lma))
+    symbols: dict[str, Symbol] = {}
+    symtab = elf.get_section_by_name(".symtab")
+    if symtab is not None:
+        for sym in symtab.iter_symbols():
+            if not sym.name or sym["st_shndx"] == "SHN_UNDEF":
                 continue
-            flags = seg["p_flags"]
-            segments.append(Segment(paddr=seg["p_paddr"], vaddr=seg["p_vaddr"],
-                                    data=seg.data(), memsz=seg["p_memsz"],
-                                    executable=bool(flags & P_FLAGS.PF_X),
-                                    writable=bool(flags & P_FLAGS.PF_W)))
-        if not segments:
-            raise ElfError(f"{path}: no loadable segment")
-        sections = []
-        for sec in elf.iter_sections():
-            if not sec["sh_flags"] & SH_FLAGS.SHF_ALLOC or sec["sh_size"] == 0:
+            kind = {"STT_FUNC": "func", "STT_OBJECT": "object"}.get(sym["st_info"]["type"], "notype")
+            if kind == "notype" and sym["st_info"]["type"] not in ("STT_NOTYPE",):
                 continue
-            addr = sec["sh_addr"]
-            lma = addr
-            for seg in segments:
-                if seg.vaddr <= addr < seg.vaddr + seg.memsz:
-                    lma = seg.paddr + (addr - seg.vaddr)
-                    break
-            sections.append(Section(name=sec.name, address=addr, size=sec["sh_size"],
-                                    executable=bool(sec["sh_flags"] & SH_FLAGS.SHF_EXECINSTR),
-                                    writable=bool(sec["sh_flags"] & SH_FLAGS.SHF_WRITE),
-                                    nobits=sec["sh_type"] == "SHT_NOBITS", load_address=lma))
-        symbols: dict[str, Symbol] = {}
-        symtab = elf.get_section_by_name(".symtab")
-        if symtab is not None:
-            for sym in symtab.iter_symbols():
-                if not sym.name or sym["st_shndx"] == "SHN_UNDEF":
-                    continue
-                kind = {"STT_FUNC": "func", "STT_OBJECT": "object"}.get(sym["st_info"]["type"], "notype")
-                if kind == "notype" and sym["st_info"]["type"] not in ("STT_NOTYPE",):
-                    continue
-                prev = symbols.get(sym.name)
-                # keep the global definition when a name is both local and global
-                if prev is None or sym["st_info"]["bind"] == "STB_GLOBAL":
-                    value = sym["st_value"] & ~1 if kind == "func" else sym["st_value"]
-                    symbols[sym.name] = Symbol(sym.name, value, sym["st_size"], kind)
-        cpu_name, cpu_arch = _cpu_attributes(elf)
-        return ElfImage(path=str(path), entry=elf["e_entry"], segments=segments,
-                        sections=sections, symbols=symbols, cpu_name=cpu_name, cpu_arch=cpu_arch)
+            prev = symbols.get(sym.name)
+            # keep the global definition when a name is both local and global
+            if prev is None or sym["st_info"]["bind"] == "STB_GLOBAL":
+                value = sym["st_value"] & ~1 if kind == "func" else sym["st_value"]
+                symbols[sym.name] = Symbol(sym.name, value, sym["st_size"], kind)
+    cpu_name, cpu_arch = _cpu_attributes(elf)
+    return ElfImage(path=str(path), entry=elf["e_entry"], segments=segments,
+                    sections=sections, symbols=symbols, cpu_name=cpu_name, cpu_arch=cpu_arch)
 
 
 def _cpu_attributes(elf: ELFFile) -> tuple[str | None, int | None]:
