@@ -273,6 +273,35 @@ def test_pw_conv_pair_runs(data, length, cin, cout, shift_set):
         assert_same(firmware_host(v).pw_conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi), want)
 
 
+@pytest.mark.parametrize("cin", [16, 48, 64, 128, 192])
+@pytest.mark.parametrize("length,cout", [(2, 2), (8, 8), (9, 9), (16, 6), (12, 2)])
+@pytest.mark.parametrize("stop", [None, 0, 2, "last"])
+def test_pw_conv_pair_runs_blocks(fw, cin, length, cout, stop):
+    """Channel-pair runs over many 2x2 blocks: fan-ins that run their blocks back to
+    back (multiples of 64, one or more passes of the 64-channel loop) and those that
+    enter each block's loop at a quarter (16, 48), a run covering every pair (the
+    entry returns at once), and runs stopped at the first, the second and the last
+    pair by a shift out of range (the general blocks, then a new run from the next
+    pair); odd T and odd Cout; with and without bias; per-tensor requantization
+    (fully_connected's rows as time steps)."""
+    rng = np.random.default_rng(cin * 1000 + length * 10 + cout)
+    x = rng.integers(-128, 128, (length, cin), dtype=np.int8)
+    w = rng.integers(-128, 128, (cout, cin), dtype=np.int8)
+    bias = rng.integers(-(1 << 20), 1 << 20, cout, dtype=np.int32)
+    mult = rng.integers(1 << 30, INT32_MAX, cout, dtype=np.int32)
+    shift = rng.integers(-23, 0, cout).astype(np.int8)
+    if stop is not None:
+        k = (cout - 2 + (cout & 1)) if stop == "last" else min(stop, cout - 1)
+        shift[k] = 0
+    for in_zp, out_zp in ((-128, 5), (3, -128), (0, 127)):
+        for b in (bias, None):
+            want = ops.pw_conv(x, w, _bias(b, cout), mult, shift, in_zp, out_zp, -128, 127)
+            assert_same(fw.pw_conv(x, w, b, mult, shift, in_zp, out_zp, -128, 127), want)
+    want = ops.fully_connected(x, w, bias, int(mult[0]), int(shift[0]), -7, 9, -128, 127)
+    assert_same(fw.fully_connected(x, w, bias, int(mult[0]), int(shift[0]), -7, 9, -128, 127),
+                want)
+
+
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(data=st.data(), rows=st.integers(2, 7), n_in=st.sampled_from([3, 16, 20, 64, 80, 83]),
        n_out=st.integers(1, 9), mult=mults, shift=shifts)

@@ -81,16 +81,6 @@ static int32_t folded_bias(const int32_t *bias, int32_t o, const int8_t *row, in
 
 #define PW_ASM_STEP PW_ASM_STEP_LOADS PW_ASM_STEP_BODY
 
-/* The last step of the run's 64-channel loop: the loop end (wend, in the run's
- * frame at [sp, #4]) loaded in the step's load group and compared at once (SXTB16,
- * SXTAB16 and SMLAD leave the flags alone), so the loop end costs one cycle
- * plus the branch. Only inside pw_run's asm (its frame). */
-#define PW_ASM_STEP_END                                               \
-    PW_ASM_STEP_LOADS                                                 \
-    "ldr    %[t5], [sp, #4]\n\t"                                      \
-    "cmp    %[pb], %[t5]\n\t"                                         \
-    PW_ASM_STEP_BODY
-
 /* n16 > 0 iterations of 16 channels. */
 #define PW_LOOP16(pa, pb, c4, off, end, a00, a01, a10, a11)                                      \
     do {                                                                                         \
@@ -242,9 +232,9 @@ static inline __attribute__((always_inline)) int32_t single(const int8_t *px, co
  * in one asm block: per pair its constants (the requantization folded below,
  * biases, weight rows), per 2x2 block the bias load, the dot products, the
  * requantization of the 4 outputs, stores and pointer updates; the block
- * stops at the first pair with a shift out of range (pw_conv runs that pair
+ * stops at the first pair with a shift out of range (pw_rest runs that pair
  * through the general blocks and starts a new run) or after the last pair.
- * Conditions (checked by pw_conv): cin a multiple of 16, length >= 2, clamp
+ * Conditions (pw_fast_ok and the callers): cin a multiple of 16, length >= 2, clamp
  * [-128, 127], |out_zp| <= 128; per pair: right shifts r in [1, 23] on both
  * channels. The requantization is mcusim_rqf_right + out_zp with everything
  * but the sign borrow in one 64-bit constant
@@ -259,35 +249,49 @@ static inline __attribute__((always_inline)) int32_t single(const int8_t *px, co
  * is floor(sum / 2^(31+r)) = MBQM + out_zp. The two outputs of one time step
  * are stored with one STRH (BFI packs them).
  *
- * The run's state lives in a pw_run_t (26 words) that the asm copies into a
+ * The run's state lives in a pw_run_t (28 words) that the asm copies into a
  * stack frame of its own (sub sp), so every field is [sp, #k] with a known k
  * and no register is spent on a base pointer: the 64-channel loop needs all
- * 14 (4 accumulators, 2 pointers, cin - 4, the -in_zp pair, 6 temporaries).
+ * 14 (4 accumulators, 2 pointers, cin, the -in_zp pair, 6 temporaries).
+ *
+ * The asm pins its 14 registers (r0-r12, lr), so that a pair's 12 frame words
+ * (weight row and loop end, biases, both channels' requantization constants,
+ * words 0-11) are written with one STM {r0-r11} and its first block starts
+ * from them in registers. The loop pointers are kept 4 bytes behind
+ * (pre-indexed loads), so the next block's x rows are one ADD of cin away.
+ * ent = 0 (cin a multiple of 64) runs its blocks back to back (loop until
+ * paende); otherwise paende is 0 and every block goes through the entry
+ * dispatch (label 10).
  */
-typedef struct {
-    const int8_t *w0;       /*  0 weight row o (o + 1 follows at +cin) */
-    const int8_t *wend;     /*  4 w0 + cin: the inner loop's end */
+typedef struct pw_run_s {
+    uintptr_t w0;           /*  0 weight row o - 4 (o + 1 follows at +cin); starts one pair early */
+    uintptr_t wend;         /*  4 w0 + cin: the inner loop's end */
     int32_t b0, b1;         /*  8 biases of o, o + 1 */
     int32_t m0, rs0, h0, k0; /* 16 channel o: mult, r - 1, folded constant (high, low word) */
     int32_t m1, rs1, h1, k1; /* 32 */
     int8_t *py;             /* 48 y + t * cout + o, advanced by the blocks */
-    int32_t ent;            /* 52 (4 - cin / 16) mod 4: 16-channel quarters the first pass of
-                             *    the 64-channel loop skips */
+    uintptr_t py0;          /* 52 y + o: the pair's first output (the result); starts at o - 2 */
     int32_t cout;           /* 56 */
-    const int8_t *paend;    /* 60 x + (length / 2) * 2 * cin */
-    int32_t cin;            /* 64 */
-    const int8_t *x;        /* 68 */
-    int8_t *py0;            /* 72 y + o: the pair's first output (the result) */
+    uintptr_t paende;       /* 60 paend when ent = 0, else 0 */
+    int32_t cin;            /* 64 (unused by the asm: cin is in r12) */
+    uintptr_t xb;           /* 68 x - 4 */
+    int32_t ent;            /* 72 (4 - cin / 16) mod 4: 16-channel quarters the first pass of
+                             *    the 64-channel loop skips */
     const int8_t *shp;      /* 76 shift + o * qstride */
     const int32_t *mp;      /* 80 mult + o * qstride */
     const int32_t *bp;      /* 84 bias + o (a zero word when there is no bias) */
     int32_t qs;             /* 88 qstride (bytes of shift, words of mult) */
     int32_t bs;             /* 92 4, or 0 without bias */
     int32_t z2p1;           /* 96 2 * out_zp + 1 */
-    const int8_t *wlast;    /* 100 w + (cout & ~1) * cin: the run's end */
+    uintptr_t wlast;        /* 100 w + (cout & ~1) * cin - 4: the run's end */
+    uintptr_t paend;        /* 104 x - 4 + (length / 2) * 2 * cin */
+    int32_t pad;            /* 108 */
+    /* the layer, for pw_fast (not copied by the asm) */
+    const int8_t *x, *w, *shift;
+    const int32_t *mult, *bias;
+    int8_t *y;
+    int32_t length, in_zp, out_zp;
 } pw_run_t;
-
-#define PW_RUN_WORDS 26
 
 #if !defined(__arm__)
 /* The C twin of the asm below: the same steps in the same order. */
@@ -301,35 +305,69 @@ MCUSIM_INLINE int32_t pw_rq_run(int32_t x, int32_t m, int32_t rs, int32_t h, int
     return (int32_t)mcusim_sat8((int32_t)(uint32_t)(p >> 32) >> rs);
 }
 
-MCUSIM_INLINE int8_t *pw_run(pw_run_t *c, uint32_t off, int32_t c4)
+/* One 4-channel step with the pointers kept 4 bytes behind (pre-indexed loads). */
+#define PW_C_PSTEP(pa, pb, cin, off, a00, a01, a10, a11)              \
+    do {                                                             \
+        (pa) += 4;                                                   \
+        (pb) += 4;                                                   \
+        const int8_t *qa_ = (const int8_t *)(pa);                    \
+        const int8_t *qb_ = (const int8_t *)(pb);                    \
+        const uint32_t x0_ = mcusim_read_s8x4(qa_);                  \
+        const uint32_t w0_ = mcusim_read_s8x4(qb_);                  \
+        const uint32_t x1_ = mcusim_read_s8x4(qa_ + (cin));          \
+        const uint32_t wo0_ = dsp_sxtb16_ror8(w0_);                  \
+        const uint32_t we0_ = dsp_sxtb16(w0_);                       \
+        const uint32_t xo0_ = dsp_sxtab16_ror8(off, x0_);            \
+        const uint32_t xe0_ = dsp_sxtab16(off, x0_);                 \
+        a00 = dsp_smlad(xe0_, we0_, a00);                            \
+        a00 = dsp_smlad(xo0_, wo0_, a00);                            \
+        const uint32_t xo1_ = dsp_sxtab16_ror8(off, x1_);            \
+        const uint32_t xe1_ = dsp_sxtab16(off, x1_);                 \
+        a10 = dsp_smlad(xe1_, we0_, a10);                            \
+        a10 = dsp_smlad(xo1_, wo0_, a10);                            \
+        const uint32_t w1_ = mcusim_read_s8x4(qb_ + (cin));          \
+        const uint32_t wo1_ = dsp_sxtb16_ror8(w1_);                  \
+        const uint32_t we1_ = dsp_sxtb16(w1_);                       \
+        a01 = dsp_smlad(xe0_, we1_, a01);                            \
+        a01 = dsp_smlad(xo0_, wo1_, a01);                            \
+        a11 = dsp_smlad(xe1_, we1_, a11);                            \
+        a11 = dsp_smlad(xo1_, wo1_, a11);                            \
+    } while (0)
+
+MCUSIM_INLINE int8_t *pw_run(pw_run_t *c, uint32_t off, int32_t cin)
 {
     for (;;) {
-        /* the pair's constants */
+        /* the next pair (label 11) */
+        c->w0 += 2 * (uintptr_t)cin;
+        c->py0 += 2;
+        if (c->w0 == c->wlast) {
+            break;
+        }
         const int32_t rs0 = ~(int32_t)c->shp[0], rs1 = ~(int32_t)c->shp[c->qs];
         if ((uint32_t)rs0 > 22u || (uint32_t)rs1 > 22u) {
             break;
         }
-        c->shp += 2 * c->qs;
-        const int32_t v0 = (int32_t)((uint32_t)c->z2p1 << rs0);
-        const int32_t v1 = (int32_t)((uint32_t)c->z2p1 << rs1);
-        c->h0 = v0 >> 1;
-        c->k0 = (int32_t)(((uint32_t)v0 << 31) | 0x40000000u);
-        c->h1 = v1 >> 1;
-        c->k1 = (int32_t)(((uint32_t)v1 << 31) | 0x40000000u);
-        c->m0 = c->mp[0];
-        c->m1 = c->mp[c->qs];
-        c->mp += 2 * c->qs;
-        c->rs0 = rs0;
-        c->rs1 = rs1;
+        c->py = (int8_t *)c->py0;
         c->b0 = c->bp[0];
         c->b1 = *(const int32_t *)((const char *)c->bp + c->bs);
+        c->m0 = c->mp[0];
+        c->m1 = c->mp[c->qs];
+        c->shp += 2 * c->qs;
+        c->mp += 2 * c->qs;
         c->bp = (const int32_t *)((const char *)c->bp + 2 * c->bs);
-        c->wend = c->w0 + c->cin;
-        c->py = c->py0;
-        const int8_t *pa = c->x;
-        do {
+        c->wend = c->w0 + (uintptr_t)cin;
+        const int32_t v0 = (int32_t)((uint32_t)c->z2p1 << rs0);
+        const int32_t v1 = (int32_t)((uint32_t)c->z2p1 << rs1);
+        c->k0 = (int32_t)(0x40000000u | ((uint32_t)v0 << 31));
+        c->k1 = (int32_t)(0x40000000u | ((uint32_t)v1 << 31));
+        c->h0 = v0 >> 1;
+        c->h1 = v1 >> 1;
+        c->rs0 = rs0;
+        c->rs1 = rs1;
+        uintptr_t pa = c->xb;
+        for (;;) {
             /* one 2x2 block */
-            const int8_t *pb = c->w0;
+            uintptr_t pb = c->w0;
             int32_t a00 = c->b0, a01 = c->b1, a10 = c->b0, a11 = c->b1;
             int32_t skip = c->ent;
             do {
@@ -338,10 +376,10 @@ MCUSIM_INLINE int8_t *pw_run(pw_run_t *c, uint32_t off, int32_t c4)
                         skip--;
                         continue;
                     }
-                    PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
-                    PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
-                    PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
-                    PW_C_STEP(pa, pb, c4, off, a00, a01, a10, a11);
+                    PW_C_PSTEP(pa, pb, cin, off, a00, a01, a10, a11);
+                    PW_C_PSTEP(pa, pb, cin, off, a00, a01, a10, a11);
+                    PW_C_PSTEP(pa, pb, cin, off, a00, a01, a10, a11);
+                    PW_C_PSTEP(pa, pb, cin, off, a00, a01, a10, a11);
                 }
             } while (pb != c->wend);
             a00 = pw_rq_run(a00, c->m0, c->rs0, c->h0, c->k0);
@@ -354,15 +392,16 @@ MCUSIM_INLINE int8_t *pw_run(pw_run_t *c, uint32_t off, int32_t c4)
             py[c->cout] = (int8_t)a10;
             py[c->cout + 1] = (int8_t)a11;
             c->py = py + 2 * c->cout;
-            pa += c4 + 4;
-        } while (pa != c->paend);
-        c->w0 += 2 * c->cin;
-        c->py0 += 2;
-        if (c->w0 == c->wlast) {
-            break;
+            pa += (uintptr_t)cin;
+            if (c->paende > pa) {
+                continue;       /* ent = 0: the next block */
+            }
+            if (pa == c->paend) {
+                break;          /* label 10 with ent != 0, or the fall-through with ent = 0 */
+            }
         }
     }
-    return c->py0;
+    return (int8_t *)c->py0;
 }
 #else
 #define PW_RQ_RUN(a)                                                  \
@@ -373,77 +412,67 @@ MCUSIM_INLINE int8_t *pw_run(pw_run_t *c, uint32_t off, int32_t c4)
     "asr    %[" a "], %[t5], %[t1]\n\t"                               \
     "ssat   %[" a "], #8, %[" a "]\n\t"
 
-#define PW_COPY2(k) "ldrd   %[t0], %[t1], [%[pb], #" #k "]\n\t" \
-                    "strd   %[t0], %[t1], [sp, #" #k "]\n\t"
+/* One 16-MAC step with the pointers 4 bytes behind: pre-indexed loads, then
+ * the same body as PW_ASM_STEP (its [pb, c4] is [pb, cin] here: the c4
+ * operand holds cin). */
+#define PW_ASM_PSTEP_LOADS                                            \
+    "ldr    %[t0], [%[pa], #4]!\n\t"                                  \
+    "ldr    %[t1], [%[pb], #4]!\n\t"                                  \
+    "ldr    %[t2], [%[pa], %[c4]]\n\t"
 
-MCUSIM_INLINE int8_t *pw_run(pw_run_t *c, uint32_t off, int32_t c4)
+#define PW_ASM_PSTEP PW_ASM_PSTEP_LOADS PW_ASM_STEP_BODY
+
+/* The last step of the 64-channel loop: the loop end (wend, [sp, #4]) loaded in
+ * the step's load group and compared at once (SXTB16, SXTAB16 and SMLAD leave
+ * the flags alone), so the loop end costs one cycle plus the branch. */
+#define PW_ASM_PSTEP_END                                              \
+    PW_ASM_PSTEP_LOADS                                                \
+    "ldr    %[t5], [sp, #4]\n\t"                                      \
+    "cmp    %[pb], %[t5]\n\t"                                         \
+    PW_ASM_STEP_BODY
+
+/* Register roles (pinned; the setup names them by number for the STM):
+ * r0 pb / w0, r1 pa / wend, r2 a00 / b0, r3 a01 / b1, r4 a10 / m0, r5 a11 / rs0,
+ * r6 t0 / h0, r7 t1 / k0, r8 t2 / m1, r9 t3 / rs1, r10 t4 / h1, r11 t5 / k1,
+ * r12 cin, lr the -in_zp pair. */
+MCUSIM_INLINE int8_t *pw_run(pw_run_t *c, uint32_t off_, int32_t cin_)
 {
-    int32_t a00, a01, a10, a11;
-    const int8_t *pa;
-    const int8_t *pb = (const int8_t *)c;   /* in: the run state; out: py0 */
-    uint32_t t0, t1, t2, t3, t4, t5;
+    register const int8_t *pb __asm__("r0") = (const int8_t *)c; /* in: the state; out: py0 */
+    register const int8_t *pa __asm__("r1");
+    register int32_t a00 __asm__("r2");
+    register int32_t a01 __asm__("r3");
+    register int32_t a10 __asm__("r4");
+    register int32_t a11 __asm__("r5");
+    register uint32_t t0 __asm__("r6");
+    register uint32_t t1 __asm__("r7");
+    register uint32_t t2 __asm__("r8");
+    register uint32_t t3 __asm__("r9");
+    register uint32_t t4 __asm__("r10");
+    register uint32_t t5 __asm__("r11");
+    register int32_t cin __asm__("r12") = cin_;
+    register uint32_t off __asm__("lr") = off_;
     __asm__ volatile(
-        "sub    sp, sp, #104\n\t"
-        PW_COPY2(0) PW_COPY2(8) PW_COPY2(16) PW_COPY2(24) PW_COPY2(32) PW_COPY2(40)
-        PW_COPY2(48) PW_COPY2(56) PW_COPY2(64) PW_COPY2(72) PW_COPY2(80) PW_COPY2(88)
-        PW_COPY2(96)
-        "5:\n\t"                                /* a pair: its constants */
-        "ldr    %[t1], [sp, #76]\n\t"           /* shp */
-        "ldr    %[t5], [sp, #88]\n\t"           /* qs */
-        "ldr    %[a10], [sp, #92]\n\t"          /* bs */
-        "ldr    %[pb], [sp, #80]\n\t"           /* mp */
-        "ldr    %[pa], [sp, #84]\n\t"           /* bp */
-        "ldr    %[t3], [sp, #96]\n\t"           /* 2 out_zp + 1 */
-        "ldrsb  %[t0], [%[t1]]\n\t"
-        "ldrsb  %[t2], [%[t1], %[t5]]\n\t"
-        "ldr    %[a00], [%[pb]]\n\t"            /* m0 */
-        "ldr    %[a01], [%[pb], %[t5], lsl #2]\n\t"   /* m1 */
-        "ldr    %[a11], [%[pa]]\n\t"            /* b0 */
-        "ldr    %[t4], [%[pa], %[a10]]\n\t"     /* b1 */
-        "mvn    %[t0], %[t0]\n\t"               /* rs = -shift - 1 = r - 1 */
-        "mvn    %[t2], %[t2]\n\t"
-        "cmp    %[t0], #22\n\t"
-        "bhi    7f\n\t"
-        "cmp    %[t2], #22\n\t"
-        "bhi    7f\n\t"
-        "strd   %[a00], %[t0], [sp, #16]\n\t"   /* m0, rs0 */
-        "strd   %[a01], %[t2], [sp, #32]\n\t"   /* m1, rs1 */
-        "strd   %[a11], %[t4], [sp, #8]\n\t"    /* b0, b1 */
-        "add    %[t1], %[t1], %[t5], lsl #1\n\t"
-        "add    %[pb], %[pb], %[t5], lsl #3\n\t"
-        "add    %[pa], %[pa], %[a10], lsl #1\n\t"
-        "strd   %[t1], %[pb], [sp, #76]\n\t"    /* shp, mp */
-        "str    %[pa], [sp, #84]\n\t"           /* bp */
-        "lsl    %[t4], %[t3], %[t0]\n\t"        /* V0 */
-        "asr    %[a00], %[t4], #1\n\t"          /* H0 */
-        "lsl    %[t4], %[t4], #31\n\t"
-        "orr    %[t4], %[t4], #0x40000000\n\t"  /* K0 */
-        "lsl    %[t5], %[t3], %[t2]\n\t"
-        "asr    %[a01], %[t5], #1\n\t"
-        "lsl    %[t5], %[t5], #31\n\t"
-        "orr    %[t5], %[t5], #0x40000000\n\t"
-        "strd   %[a00], %[t4], [sp, #24]\n\t"
-        "strd   %[a01], %[t5], [sp, #40]\n\t"
-        "ldr    %[t0], [sp, #0]\n\t"            /* w0 */
-        "ldr    %[t1], [sp, #64]\n\t"           /* cin */
-        "ldr    %[t2], [sp, #72]\n\t"           /* py0 */
-        "ldr    %[pa], [sp, #68]\n\t"           /* x */
-        "add    %[t0], %[t0], %[t1]\n\t"
-        "str    %[t0], [sp, #4]\n\t"            /* wend */
-        "str    %[t2], [sp, #48]\n\t"           /* py */
-        "0:\n\t"                                /* a 2x2 block */
+        "sub    sp, sp, #112\n\t"             /* the frame: words 0 and 13-27 of *c */
+        "add    r1, r0, #52\n\t"
+        "ldm    r1!, {r2-r9}\n\t"
+        "add    r10, sp, #52\n\t"
+        "stm    r10!, {r2-r9}\n\t"
+        "ldm    r1, {r2-r8}\n\t"
+        "stm    r10, {r2-r8}\n\t"
+        "ldr    r2, [r0]\n\t"
+        "str    r2, [sp]\n\t"
+        "b      11f\n\t"
+        ".p2align 2\n\t"                        /* (not executed) */
+        "0:\n\t"                                /* a 2x2 block after the pair's first */
         "ldr    %[pb], [sp, #0]\n\t"
         "ldr    %[a00], [sp, #8]\n\t"
         "ldr    %[a01], [sp, #12]\n\t"
         "ldr    %[a10], [sp, #8]\n\t"
-        "ldr    %[a11], [sp, #12]\n\t"
-        "ldr    %[t0], [sp, #52]\n\t"           /* ent */
-        "cmp    %[t0], #0\n\t"
-        "bne    9f\n\t"
-        "1:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP
-        "2:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP
-        "3:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP
-        "4:\n\t" PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP PW_ASM_STEP_END
+        "ldr.w  %[a11], [sp, #12]\n\t"          /* (32-bit: the loop entries are word-aligned) */
+        "1:\n\t" PW_ASM_PSTEP PW_ASM_PSTEP PW_ASM_PSTEP PW_ASM_PSTEP
+        "2:\n\t" PW_ASM_PSTEP PW_ASM_PSTEP PW_ASM_PSTEP PW_ASM_PSTEP
+        "3:\n\t" PW_ASM_PSTEP PW_ASM_PSTEP PW_ASM_PSTEP PW_ASM_PSTEP
+        "4:\n\t" PW_ASM_PSTEP PW_ASM_PSTEP PW_ASM_PSTEP PW_ASM_PSTEP_END
         "bne    1b\n\t"
         "ldr    %[t0], [sp, #16]\n\t"
         "ldr    %[t1], [sp, #20]\n\t"
@@ -455,96 +484,187 @@ MCUSIM_INLINE int8_t *pw_run(pw_run_t *c, uint32_t off, int32_t c4)
         "ldr    %[t1], [sp, #36]\n\t"
         "ldr    %[t2], [sp, #40]\n\t"
         "ldr    %[t3], [sp, #44]\n\t"
-        PW_RQ_RUN("a01") PW_RQ_RUN("a11")
+        PW_RQ_RUN("a01")
         "bfi    %[a00], %[a01], #8, #24\n\t"
-        "bfi    %[a10], %[a11], #8, #24\n\t"
+        PW_RQ_RUN("a11")
         "ldr    %[t0], [sp, #56]\n\t"           /* cout */
+        "ldr    %[t1], [sp, #60]\n\t"           /* paende */
         "strh   %[a00], [%[pb]]\n\t"            /* (pipelined after the LDR) */
-        "ldr    %[t1], [sp, #60]\n\t"           /* paend */
+        "bfi    %[a10], %[a11], #8, #24\n\t"
+        "add    %[t2], %[pb], %[t0], lsl #1\n\t"
         "strh   %[a10], [%[pb], %[t0]]\n\t"
-        "add    %[pb], %[pb], %[t0], lsl #1\n\t"
-        "str    %[pb], [sp, #48]\n\t"
+        "str    %[t2], [sp, #48]\n\t"
         "add    %[pa], %[pa], %[c4]\n\t"
-        "add    %[pa], %[pa], #4\n\t"
+        "cmp    %[t1], %[pa]\n\t"
+        "bhi    0b\n\t"                         /* ent = 0: the next block */
+        "bne    10f\n\t"                        /* ent != 0 (paende = 0) */
+        "11:\n\t"                               /* the next pair: its constants */
+        "ldr    r0, [sp, #0]\n\t"               /* w0 of the previous pair */
+        "ldr    r2, [sp, #52]\n\t"              /* py0 of the previous pair */
+        "ldr    r3, [sp, #100]\n\t"             /* wlast */
+        "ldr    r6, [sp, #76]\n\t"              /* shp */
+        "ldr    r7, [sp, #88]\n\t"              /* qs */
+        "ldr    r1, [sp, #80]\n\t"              /* mp */
+        "ldr    r10, [sp, #84]\n\t"             /* bp */
+        "ldr    r11, [sp, #92]\n\t"             /* bs */
+        "add    r0, r0, r12, lsl #1\n\t"
+        "add    r2, r2, #2\n\t"
+        "cmp    r0, r3\n\t"
+        "beq    7f\n\t"
+        "ldrsb  r5, [r6]\n\t"
+        "ldrsb  r9, [r6, r7]\n\t"
+        "ldr    r4, [r1]\n\t"                   /* m0 */
+        "ldr    r8, [r1, r7, lsl #2]\n\t"       /* m1 */
+        "ldr    r3, [r10, r11]\n\t"             /* b1 */
+        "mvn    r5, r5\n\t"                     /* rs = -shift - 1 = r - 1 */
+        "mvn    r9, r9\n\t"
+        "cmp    r5, #22\n\t"                    /* 16-bit: the IT folds onto it */
+        "it     ls\n\t"
+        "cmpls  r9, #22\n\t"
+        "bhi    7f\n\t"
+        "strd   r2, r2, [sp, #48]\n\t"          /* py, py0 */
+        "ldr    r2, [r10]\n\t"                  /* b0 */
+        "add    r6, r6, r7, lsl #1\n\t"
+        "add    r1, r1, r7, lsl #3\n\t"
+        "add    r10, r10, r11, lsl #1\n\t"
+        "ldr    r7, [sp, #96]\n\t"              /* 2 out_zp + 1 */
+        "str    r6, [sp, #76]\n\t"              /* (pipelined after the LDR) */
+        "strd   r1, r10, [sp, #80]\n\t"         /* mp, bp */
+        "add    r1, r0, r12\n\t"                /* wend */
+        "lsl    r6, r7, r5\n\t"                 /* V0 */
+        "lsl    r10, r7, r9\n\t"                /* V1 */
+        "mov    r11, #0x40000000\n\t"
+        "orr    r7, r11, r6, lsl #31\n\t"       /* K0 */
+        "orr    r11, r11, r10, lsl #31\n\t"     /* K1 */
+        "asr    r6, r6, #1\n\t"                 /* H0 */
+        "asr    r10, r10, #1\n\t"               /* H1 */
+        "stm    sp, {r0-r11}\n\t"               /* frame words 0-11 */
+        "ldr    r1, [sp, #68]\n\t"              /* pa = x - 4 */
+        "ldr    r6, [sp, #72]\n\t"              /* ent */
+        "mov    r4, r2\n\t"                     /* the first block: a10 = b0, a11 = b1 */
+        "mov    r5, r3\n\t"
+        "cmp    r6, #0\n\t"
+        "beq    1b\n\t"
+        "b      12f\n\t"
+        "10:\n\t"                               /* a block with ent != 0 */
+        "ldr    %[t1], [sp, #104]\n\t"          /* paend */
+        "ldr    %[t0], [sp, #72]\n\t"           /* ent */
+        "ldr    %[pb], [sp, #0]\n\t"            /* (loaded before the test: */
+        "ldr    %[a00], [sp, #8]\n\t"           /*  one pipelined group) */
+        "ldr    %[a01], [sp, #12]\n\t"
+        "ldr    %[a10], [sp, #8]\n\t"
+        "ldr    %[a11], [sp, #12]\n\t"
         "cmp    %[pa], %[t1]\n\t"
-        "bne    0b\n\t"
-        "ldr    %[t0], [sp, #0]\n\t"            /* the next pair */
-        "ldr    %[t1], [sp, #64]\n\t"
-        "ldr    %[t2], [sp, #72]\n\t"
-        "ldr    %[t3], [sp, #100]\n\t"
-        "add    %[t0], %[t0], %[t1], lsl #1\n\t"
-        "add    %[t2], %[t2], #2\n\t"
-        "str    %[t0], [sp, #0]\n\t"
-        "str    %[t2], [sp, #72]\n\t"
-        "cmp    %[t0], %[t3]\n\t"
-        "bne    5b\n\t"
-        "7:\n\t"
-        "ldr    %[pb], [sp, #72]\n\t"
-        "add    sp, sp, #104\n\t"
-        "b      8f\n\t"
-        "9:\n\t"                /* the first pass starts at quarter ent */
+        "beq    11b\n\t"
+        "12:\n\t"                               /* the first pass starts at quarter ent */
         "cmp    %[t0], #2\n\t"
         "blt    2b\n\t"
         "beq    3b\n\t"
         "b      4b\n\t"
-        "8:\n\t"
+        "7:\n\t"
+        "mov    r0, r2\n\t"                     /* py0 */
+        "add    sp, sp, #112\n\t"
         : [a00] "=&r"(a00), [a01] "=&r"(a01), [a10] "=&r"(a10), [a11] "=&r"(a11),
           [pa] "=&r"(pa), [pb] "+&r"(pb), [t0] "=&r"(t0), [t1] "=&r"(t1), [t2] "=&r"(t2),
           [t3] "=&r"(t3), [t4] "=&r"(t4), [t5] "=&r"(t5)
-        : [c4] "r"(c4), [off] "r"(off)
+        : [c4] "r"(cin), [off] "r"(off)
         : "cc", "memory");
     return (int8_t *)pb;
 }
 #endif
 #endif /* MCUSIM_USE_DSP */
 
+#if MCUSIM_USE_DSP
+/* The fast path's conditions on the layer (clamp [-128, 127] is the caller's). */
+static inline __attribute__((always_inline)) int pw_fast_ok(int32_t length, int32_t cin,
+                                                             int32_t out_zp)
+{
+    return cin >= 16 && (cin & 15) == 0 && length >= 2 && out_zp >= -128 && out_zp <= 128;
+}
+
+/* The fast path's per-layer state (everything but the run's start). */
+static inline __attribute__((always_inline)) void pw_fast_init(
+    pw_run_t *c, const int8_t *x, int32_t length, int32_t cin, const int8_t *w, int32_t cout,
+    const int32_t *bias, const int32_t *mult, const int8_t *shift, int32_t qstride,
+    int32_t in_zp, int32_t out_zp, int8_t *y)
+{
+    c->ent = (4 - (cin >> 4)) & 3;
+    c->cout = cout;
+    c->cin = cin;
+    c->xb = (uintptr_t)x - 4u;
+    c->paend = c->xb + (uintptr_t)((length >> 1) * 2 * cin);
+    c->paende = c->ent ? 0u : c->paend;
+    c->qs = qstride;
+    c->bs = bias ? 4 : 0;
+    c->z2p1 = 2 * out_zp + 1;
+    c->wlast = (uintptr_t)w + (uintptr_t)((cout & ~1) * cin) - 4u;
+    c->pad = 0;
+    c->x = x;
+    c->w = w;
+    c->shift = shift;
+    c->mult = mult;
+    c->bias = bias;
+    c->y = y;
+    c->length = length;
+    c->in_zp = in_zp;
+    c->out_zp = out_zp;
+}
+
+/*
+ * One run of the fast path from pair o (pw_run), then the odd last time step
+ * of the run's channels; returns the first channel it did not compute (pair
+ * o's if its shifts are out of range). Out of line, so that a layer the run
+ * covers never enters pw_conv (whose general blocks need a large frame).
+ */
+static __attribute__((noinline)) int32_t pw_fast(pw_run_t *c, int32_t o)
+{
+    static const int32_t zero_bias = 0;
+    const int32_t cin = c->cin, qs = c->qs;
+    /* one pair early: the asm's first step is the next-pair step */
+    c->w0 = (uintptr_t)c->w + (uintptr_t)((o - 2) * cin) - 4u;
+    c->py0 = (uintptr_t)c->y + (uintptr_t)o - 2u;
+    c->shp = c->shift + o * qs;
+    c->mp = c->mult + o * qs;
+    c->bp = c->bias ? c->bias + o : &zero_bias;
+    const int32_t end = (int32_t)(pw_run(c, mcusim_dup16(-c->in_zp), cin) - c->y);
+    const int32_t length = c->length;
+    if (length & 1) {   /* the odd last time step of the run's channels */
+        const int8_t *px = c->x + (length - 1) * cin;
+        for (int32_t k = o; k < end; k++) {
+            const mcusim_rqf_t q = mcusim_rqf(c->mult[k * qs], c->shift[k * qs]);
+            c->y[(length - 1) * c->cout + k] =
+                mcusim_outf8(single(px, c->w + k * cin, cin, c->bias ? c->bias[k] : 0, c->in_zp),
+                             &q, c->out_zp, -128, 127, 1, 0);
+        }
+    }
+    return end;
+}
+#endif
+
+#if !MCUSIM_USE_DSP
+typedef struct pw_run_s pw_run_t;   /* the fast path's state: ARMv7E-M only */
+#endif
+
 /*
  * The kernel body, shared with fully_connected (rows as time steps): the
  * requantization constants of channel o are mult[o * qstride], shift[o * qstride]
- * (qstride 0: per-tensor).
+ * (qstride 0: per-tensor). Starts at channel o0 (even, or cout - 1): with the
+ * fast path, pair o0 is one whose shifts stopped a run (the caller's).
  */
 static inline __attribute__((always_inline)) void pw_conv(
     const int8_t *x, int32_t length, int32_t cin, const int8_t *w, int32_t cout,
     const int32_t *bias, const int32_t *mult, const int8_t *shift, int32_t qstride,
-    int32_t in_zp, int32_t out_zp, int32_t lo, int32_t hi, int8_t *y, const int full)
+    int32_t in_zp, int32_t out_zp, int32_t lo, int32_t hi, int8_t *y, const int full,
+    const int32_t o0, pw_run_t *c)
 {
-    int32_t o = 0;
-#if MCUSIM_USE_DSP
-    /* The fast path's per-layer state; each run starts at pair o. */
-    static const int32_t zero_bias = 0;
-    const int fast = full && cin >= 16 && (cin & 15) == 0 && length >= 2 && out_zp >= -128 &&
-                     out_zp <= 128;
-    pw_run_t c;
-    const uint32_t off = mcusim_dup16(-in_zp);
-    c.ent = (4 - (cin >> 4)) & 3;
-    c.cout = cout;
-    c.cin = cin;
-    c.paend = x + (length >> 1) * 2 * cin;
-    c.x = x;
-    c.qs = qstride;
-    c.bs = bias ? 4 : 0;
-    c.z2p1 = 2 * out_zp + 1;
-    c.wlast = w + (cout & ~1) * cin;
+    int32_t o = o0;
+#if !MCUSIM_USE_DSP
+    (void)c;
 #endif
     for (; o + 2 <= cout; o += 2) {
 #if MCUSIM_USE_DSP
-        if (fast) {
-            c.w0 = w + o * cin;
-            c.py0 = y + o;
-            c.shp = shift + o * qstride;
-            c.mp = mult + o * qstride;
-            c.bp = bias ? bias + o : &zero_bias;
-            const int32_t end = (int32_t)(pw_run(&c, off, cin - 4) - y);
-            if (length & 1) {   /* the odd last time step of the run's channels */
-                const int8_t *px = x + (length - 1) * cin;
-                for (int32_t k = o; k < end; k++) {
-                    const mcusim_rqf_t q = mcusim_rqf(mult[k * qstride], shift[k * qstride]);
-                    y[(length - 1) * cout + k] =
-                        mcusim_outf8(single(px, w + k * cin, cin, bias ? bias[k] : 0, in_zp), &q,
-                                     out_zp, lo, hi, full, 0);
-                }
-            }
-            o = end;
+        if (full && c && o != o0) {
+            o = pw_fast(c, o);
             if (o + 2 > cout) {
                 break;
             }
@@ -598,18 +718,53 @@ static inline __attribute__((always_inline)) void pw_conv(
     }
 }
 
+/* The layer after the fast path's first run (or without one): the general blocks,
+ * with further runs from the pairs after one whose shifts stopped a run. */
+static __attribute__((noinline)) void pw_rest(
+    const int8_t *x, int32_t length, int32_t cin, const int8_t *w, int32_t cout,
+    const int32_t *bias, const int32_t *mult, const int8_t *shift, int32_t qstride,
+    int32_t in_zp, int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *y, int32_t o0,
+    pw_run_t *c)
+{
+    if (act_min == -128 && act_max == 127) {
+        pw_conv(x, length, cin, w, cout, bias, mult, shift, qstride, in_zp, out_zp, -128, 127, y,
+                1, o0, c);
+    } else {
+        pw_conv(x, length, cin, w, cout, bias, mult, shift, qstride, in_zp, out_zp, act_min,
+                act_max, y, 0, 0, 0);
+    }
+}
+
+/* A layer the fast path's first run covers returns without entering pw_rest. */
+static inline __attribute__((always_inline)) void pw_entry(
+    const int8_t *x, int32_t length, int32_t cin, const int8_t *w, int32_t cout,
+    const int32_t *bias, const int32_t *mult, const int8_t *shift, int32_t qstride,
+    int32_t in_zp, int32_t out_zp, int32_t act_min, int32_t act_max, int8_t *y)
+{
+    int32_t o0 = 0;
+    pw_run_t *cp = 0;
+#if MCUSIM_USE_DSP
+    pw_run_t c;
+    if (act_min == -128 && act_max == 127 && pw_fast_ok(length, cin, out_zp)) {
+        pw_fast_init(&c, x, length, cin, w, cout, bias, mult, shift, qstride, in_zp, out_zp, y);
+        cp = &c;
+        o0 = pw_fast(cp, 0);
+        if (o0 == cout) {
+            return;
+        }
+    }
+#endif
+    pw_rest(x, length, cin, w, cout, bias, mult, shift, qstride, in_zp, out_zp, act_min, act_max,
+            y, o0, cp);
+}
+
 void mcusim_pw_core_s8(const int8_t *x, int32_t length, int32_t cin, const int8_t *w,
                        int32_t cout, const int32_t *bias, const int32_t *mult,
                        const int8_t *shift, int32_t qstride, int32_t in_zp, int32_t out_zp,
                        int32_t act_min, int32_t act_max, int8_t *y)
 {
-    if (act_min == -128 && act_max == 127) {
-        pw_conv(x, length, cin, w, cout, bias, mult, shift, qstride, in_zp, out_zp, -128, 127, y,
-                1);
-    } else {
-        pw_conv(x, length, cin, w, cout, bias, mult, shift, qstride, in_zp, out_zp, act_min,
-                act_max, y, 0);
-    }
+    pw_entry(x, length, cin, w, cout, bias, mult, shift, qstride, in_zp, out_zp, act_min, act_max,
+             y);
 }
 
 void mcusim_pw_conv_s8(const int8_t *x, int32_t length, int32_t cin,
