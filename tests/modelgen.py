@@ -68,6 +68,13 @@ class _Builder:
             layer.mult, layer.shift = self.requant(n_q)
         self.layers.append(layer)
 
+    def argmax(self, logits: int) -> int:
+        """Append the [1, 1] int32 class tensor and the ARGMAX layer producing it."""
+        classes = len(self.tensors)
+        self.tensors.append(Tensor(1, 1, 0.0, 0, DType.INT32))
+        self.add_layer("argmax", Op.ARGMAX, (logits,), classes, weighted=False)
+        return classes
+
     def fc(self, n_in: int, n_out: int, in_zp: int, out_zp: int | None = None,
            relu: bool = False) -> FC:
         out_zp = int(self.rng.integers(-128, 128)) if out_zp is None else out_zp
@@ -108,9 +115,7 @@ def tiny_model(seed: int = 0, length: int = 64) -> Model:
     b.add_layer("gap", Op.GLOBAL_AVG_POOL, (t10,), t11, weighted=False)
     t12 = b.tensor(1, 4)
     b.add_layer("fc", Op.FULLY_CONNECTED, (t11,), t12)
-    t13 = len(b.tensors)
-    b.tensors.append(Tensor(1, 1, 0.0, 0, DType.INT32))
-    b.add_layer("argmax", Op.ARGMAX, (t12,), t13, weighted=False)
+    t13 = b.argmax(t12)
 
     in_zp = int(b.rng.integers(-128, 128))
     h1 = b.fc(16, 32, in_zp, relu=True)
@@ -139,9 +144,7 @@ def plain_model(seed: int = 0, length: int = 32) -> Model:
     b.add_layer("gap", Op.GLOBAL_AVG_POOL, (t2,), t3, weighted=False)
     t4 = b.tensor(1, 3)
     b.add_layer("fc", Op.FULLY_CONNECTED, (t3,), t4)
-    t5 = len(b.tensors)
-    b.tensors.append(Tensor(1, 1, 0.0, 0, DType.INT32))
-    b.add_layer("argmax", Op.ARGMAX, (t4,), t5, weighted=False)
+    t5 = b.argmax(t4)
     model = Model(name=f"plain-{seed}", sample_rate_hz=250, tensors=b.tensors, layers=b.layers,
                   input_tensor=x, output_tensor=t4, class_tensor=t5)
     model.plans = plan_memory(model)

@@ -334,6 +334,15 @@ def test_pw_conv_saturated_inputs(fw, length, cin, cout, fill):
         assert_same(fw.pw_conv(x, w, None, mult, shift, in_zp, 0, -128, 127), want)
 
 
+def assert_conv_matches(x, w, bias, mult, shift, in_zp, out_zp, lo, hi, **kw):
+    """Every firmware variant's conv equals the reference on these arguments."""
+    cout = w.shape[0]
+    want = ops.conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, lo, hi, **kw)
+    for v in VARIANTS:
+        assert_same(firmware_host(v).conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi, **kw),
+                    want)
+
+
 @settings(max_examples=EXAMPLES, deadline=None)
 @given(data=st.data(), length=st.integers(1, 20), cin=st.integers(1, 6), cout=st.integers(1, 6),
        kernel=st.integers(1, 7), stride=st.integers(1, 3), dilation=st.integers(1, 3),
@@ -346,11 +355,8 @@ def test_conv(data, length, cin, cout, kernel, stride, dilation, padding):
     mult, shift = data.draw(requant(cout))
     in_zp, out_zp = data.draw(zps), data.draw(zps)
     lo, hi = data.draw(act_range())
-    kw = dict(stride=stride, dilation=dilation, padding=padding)
-    want = ops.conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, lo, hi, **kw)
-    for v in VARIANTS:
-        assert_same(firmware_host(v).conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi, **kw),
-                    want)
+    assert_conv_matches(x, w, bias, mult, shift, in_zp, out_zp, lo, hi,
+                        stride=stride, dilation=dilation, padding=padding)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
@@ -370,11 +376,8 @@ def test_conv_stem_fast_path(data, length, shape, cout, stride, padding):
     mult, shift = data.draw(requant(cout))
     in_zp, out_zp = data.draw(zps), data.draw(zps)
     lo, hi = data.draw(st.sampled_from([(-128, 127), data.draw(act_range())]))
-    kw = dict(stride=stride, dilation=1, padding=padding)
-    want = ops.conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, lo, hi, **kw)
-    for v in VARIANTS:
-        assert_same(firmware_host(v).conv(x, w, bias, mult, shift, in_zp, out_zp, lo, hi, **kw),
-                    want)
+    assert_conv_matches(x, w, bias, mult, shift, in_zp, out_zp, lo, hi,
+                        stride=stride, dilation=1, padding=padding)
 
 
 @settings(max_examples=EXAMPLES, deadline=None)
@@ -394,11 +397,8 @@ def test_conv_stem_folded(data, length, shape, cout, stride, padding, shift_lo):
     mult = data.draw(hnp.arrays(np.int32, cout, elements=mults))
     shift = data.draw(hnp.arrays(np.int8, cout, elements=st.integers(shift_lo, shift_lo + 2)))
     in_zp, out_zp = data.draw(zps), data.draw(zps)
-    kw = dict(stride=stride, dilation=1, padding=padding)
-    want = ops.conv(x, w, _bias(bias, cout), mult, shift, in_zp, out_zp, -128, 127, **kw)
-    for v in VARIANTS:
-        assert_same(firmware_host(v).conv(x, w, bias, mult, shift, in_zp, out_zp, -128, 127, **kw),
-                    want)
+    assert_conv_matches(x, w, bias, mult, shift, in_zp, out_zp, -128, 127,
+                        stride=stride, dilation=1, padding=padding)
 
 
 @pytest.mark.parametrize("shift", [-31, -24, -23, -17, -2, -1, 0, 1, 30])
@@ -829,8 +829,8 @@ def _one_generated_pw_model(cout: int, cin: int = 6, d_code: int = 5, d_emb: int
     """input -> conv -> generated PW (cout x cin) -> GAP -> FC -> ARGMAX, with odd
     generator widths so every remainder path of the batched FCs runs."""
     from modelgen import _Builder
-    from mcusim.format.spec import DType, Op, Padding
-    from mcusim.model import GeneratedLayer, Generator, Model, Tensor
+    from mcusim.format.spec import Op, Padding
+    from mcusim.model import GeneratedLayer, Generator, Model
     from mcusim.plan import plan_memory
 
     b = _Builder(seed)
@@ -843,9 +843,7 @@ def _one_generated_pw_model(cout: int, cin: int = 6, d_code: int = 5, d_emb: int
     b.add_layer("gap", Op.GLOBAL_AVG_POOL, (t2,), t3, weighted=False)
     t4 = b.tensor(1, 3)
     b.add_layer("fc", Op.FULLY_CONNECTED, (t3,), t4)
-    t5 = len(b.tensors)
-    b.tensors.append(Tensor(1, 1, 0.0, 0, DType.INT32))
-    b.add_layer("argmax", Op.ARGMAX, (t4,), t5, weighted=False)
+    t5 = b.argmax(t4)
     in_zp = int(b.rng.integers(-128, 128))
     h1 = b.fc(d_code + d_emb, hidden, in_zp, relu=True)
     lat = b.fc(hidden, latent, h1.out_zp)
